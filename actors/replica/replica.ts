@@ -1,0 +1,414 @@
+// The replica actor: one Raft core plus its state machines, storage and transport. It owns all I/O
+// for the core and runs the loop  ready -> send -> persist (one sync) -> send after persist -> apply
+// -> advance,  never two iterations at once. Inputs (messages, ticks, proposals, reads) step the core
+// synchronously as they arrive; whatever arrives while a sync runs is batched into the next one
+// (group commit).
+//
+// Web-standard only: the same class runs in a Node process and inside a Durable Object.
+
+import { MachineHost } from '../machines/host.ts';
+import type { ApplyOutcome } from '../machines/host.ts';
+import type { AnyMachineDefinition } from '../machines/types.ts';
+import { NotLeaderError } from '../raft/errors.ts';
+import type { ConfigChange } from '../raft/config.ts';
+import { isMember } from '../raft/config.ts';
+import { Raft, type RaftStatus } from '../raft/raft.ts';
+import type { Rng } from '../raft/rand.ts';
+import { type ClusterConfig, type Entry, EntryType, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
+import type { LogStore } from '../storage/types.ts';
+import { ReplicaMetrics } from './metrics.ts';
+import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
+import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
+
+export interface ReplicaOptions {
+  readonly id: NodeId;
+  readonly cluster: string;
+  /** Voters at first start; null for a replica that joins an existing cluster (added as a learner). */
+  readonly bootstrap: ClusterConfig | null;
+  readonly logStore: LogStore;
+  readonly transport: TransportFactory;
+  readonly ticker: Ticker;
+  readonly clock: WallClock;
+  readonly logger: Logger;
+  readonly rng: Rng;
+  readonly machines: readonly AnyMachineDefinition[];
+  readonly events?: EventSink;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  /** Take a snapshot and compact the log once this many entries were applied since the last one. */
+  readonly snapshotEveryEntries?: number;
+  readonly dedupTtlMs?: number;
+  /** Called with each applied batch (after the state machines changed). */
+  readonly onApplied?: (outcomes: readonly AppliedEntry[]) => void;
+}
+
+export interface AppliedEntry {
+  readonly entry: Entry;
+  /** Present for Command entries. */
+  readonly outcome?: ApplyOutcome;
+}
+
+export interface ProposeResult {
+  readonly index: number;
+  readonly term: number;
+  readonly lamport: number;
+  readonly outcome: ApplyOutcome;
+}
+
+/** The replica stopped because of a broken invariant or a storage failure; it must not limp on. */
+export class ReplicaFailedError extends Error {
+  override readonly name = 'ReplicaFailedError';
+}
+
+export class Replica {
+  readonly id: NodeId;
+  readonly cluster: string;
+  readonly metrics = new ReplicaMetrics();
+  readonly machines: MachineHost;
+  private readonly core: Raft;
+  private readonly transport: Transport;
+  private readonly opts: ReplicaOptions;
+  private readonly tickMs: number;
+  private readonly snapshotEveryEntries: number;
+  private readonly proposals = new ProposalWaiters();
+  private readonly reads = new ReadWaiters();
+  private readonly applied = new ApplyWaiters();
+  private readonly softListeners = new Set<(soft: SoftState) => void>();
+  private soft: SoftState;
+  private loopRunning = false;
+  private stopTicker: (() => void) | null = null;
+  private readCounter = 0;
+  private failure: Error | null = null;
+  private stopped = false;
+  private lastLogTimeMs = 0;
+
+  private constructor(opts: ReplicaOptions, core: Raft, machines: MachineHost) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.cluster = opts.cluster;
+    this.core = core;
+    this.machines = machines;
+    this.tickMs = opts.tickMs ?? 50;
+    this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
+    this.soft = core.softState();
+    this.applied.advance(core.log.applied);
+    this.transport = opts.transport({
+      deliver: (m) => this.receive(m),
+      isMember: (id) => isMember(this.core.currentConfig(), id),
+    });
+  }
+
+  /** Recovers the replica from its storage (snapshot, then log) and connects its transport. */
+  static async open(opts: ReplicaOptions): Promise<Replica> {
+    const restored = await opts.logStore.load();
+    const machines = new MachineHost({
+      ...(opts.dedupTtlMs !== undefined ? { dedupTtlMs: opts.dedupTtlMs } : {}),
+      onApplyFailure: (event) => opts.logger.warn(`apply failure at index ${event.index} (${event.machine}, ${event.phase}): ${String(event.error)}`),
+    });
+    for (const def of opts.machines) machines.register(def);
+    if (restored.snapshot) machines.restore(restored.snapshot.data);
+    const core = new Raft(
+      {
+        id: opts.id,
+        rng: opts.rng,
+        ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
+        ...(opts.electionTicks !== undefined ? { electionTicks: opts.electionTicks } : {}),
+        ...(opts.heartbeatTicks !== undefined ? { heartbeatTicks: opts.heartbeatTicks } : {}),
+      },
+      restored,
+    );
+    return new Replica(opts, core, machines);
+  }
+
+  /** Starts ticking. */
+  start(): void {
+    if (this.stopTicker || this.stopped) return;
+    this.stopTicker = this.opts.ticker.start(this.tickMs, () => this.tick());
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopTicker?.();
+    this.stopTicker = null;
+    const reason = new ReplicaFailedError('replica stopped');
+    this.proposals.failAll(reason);
+    this.reads.failAll(reason);
+    this.applied.failAll(reason);
+    await this.transport.close();
+    while (this.loopRunning) await new Promise((r) => setTimeout(r, 1));
+    await this.opts.logStore.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Inputs
+
+  receive(message: Message): void {
+    if (this.stopped) return;
+    this.guard(() => this.core.step(message));
+  }
+
+  tick(): void {
+    if (this.stopped) return;
+    this.guard(() => this.core.tick());
+  }
+
+  /**
+   * Proposes a command to a machine and resolves once it is committed and applied here, with the
+   * machine's outcome. Throws CommandRejectedError before the log for an invalid command, and
+   * NotLeaderError when this replica is not the leader.
+   */
+  propose(machine: string, command: unknown, options: { idempotencyKey?: string } = {}): Promise<ProposeResult> {
+    const started = performance.now();
+    const { index, term } = this.append(machine, command, options);
+    return this.proposals.wait(index, term).then((waited) => {
+      this.metrics.commitLatencyMs.observe(performance.now() - started);
+      return { index, term, lamport: waited.entry.lamport, outcome: waited.outcome! };
+    });
+  }
+
+  /** Appends a command without waiting for it to commit. Returns its log index and term. */
+  append(machine: string, command: unknown, options: { idempotencyKey?: string } = {}): { index: number; term: number } {
+    this.assertRunning();
+    const soft = this.core.softState();
+    if (soft.role !== 'leader') throw new NotLeaderError(soft.leader);
+    // Log time never goes backwards, even if the wall clock does.
+    this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
+    const data = this.machines.encodeProposal(machine, command, {
+      logTimeMs: this.lastLogTimeMs,
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+    });
+    const index = this.core.propose([data]);
+    this.metrics.proposals++;
+    this.kick();
+    return { index, term: soft.term };
+  }
+
+  /**
+   * Runs `read` against local state at a linearizable point: after this replica has applied
+   * everything committed before the call (ReadIndex, confirmed by a quorum heartbeat round).
+   * Works on followers too (the leader supplies the index). Throws NotLeaderError without a leader.
+   */
+  async linearizable<T>(read: () => T): Promise<T> {
+    this.assertRunning();
+    const context = `${this.id}:${++this.readCounter}`;
+    const waiting = this.reads.wait(context);
+    this.guard(() => this.core.readIndex(context));
+    const index = await waiting;
+    await this.applied.wait(index);
+    this.metrics.readsServed++;
+    return read();
+  }
+
+  /** Waits until this replica has applied `index`. */
+  waitApplied(index: number): Promise<void> {
+    return this.applied.wait(index);
+  }
+
+  changeMembership(change: ConfigChange): Promise<number> {
+    this.assertRunning();
+    const index = this.core.proposeConfigChange(change);
+    const { term } = this.core.softState();
+    this.kick();
+    return this.proposals.wait(index, term).then(() => index);
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.assertRunning();
+    this.guard(() => this.core.transferLeadership(to));
+  }
+
+  /** Advances and returns the Lamport clock past a client's clock (0 when the client sent none). */
+  observeLamport(clientClock: number): number {
+    return this.core.observeLamport(clientClock);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Observation
+
+  get lamport(): number {
+    return this.core.lamport;
+  }
+
+  get role(): SoftState['role'] {
+    return this.soft.role;
+  }
+
+  get leader(): NodeId | null {
+    return this.soft.leader;
+  }
+
+  get term(): number {
+    return this.soft.term;
+  }
+
+  get appliedIndex(): number {
+    return this.applied.current;
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  raftStatus(): RaftStatus {
+    return this.core.status();
+  }
+
+  config(): ClusterConfig {
+    return this.core.currentConfig();
+  }
+
+  get tickIntervalMs(): number {
+    return this.tickMs;
+  }
+
+  onSoftState(listener: (soft: SoftState) => void): () => void {
+    this.softListeners.add(listener);
+    return () => this.softListeners.delete(listener);
+  }
+
+  storageBytes(): { log: number; snapshot: number } {
+    return this.opts.logStore.sizeBytes();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The loop
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('invariant:')) this.fail(error);
+      else throw error;
+    }
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.loopRunning || this.stopped || this.failure) return;
+    if (!this.core.hasReady()) return;
+    this.loopRunning = true;
+    // Let every input that arrived in this macrotask land in the core first: they share one batch.
+    queueMicrotask(() => {
+      this.runLoop().then(
+        () => {
+          this.loopRunning = false;
+          this.kick();
+        },
+        (error: unknown) => {
+          this.loopRunning = false;
+          this.fail(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopped && this.core.hasReady()) {
+      const ready = this.core.ready();
+      if (ready.messages.length > 0) this.transport.send(ready.messages);
+      await this.persist(ready);
+      if (this.stopped) return;
+      if (ready.messagesAfterPersist.length > 0) this.transport.send(ready.messagesAfterPersist);
+      if (ready.snapshot) this.installSnapshot(ready);
+      if (ready.committed.length > 0) this.applyCommitted(ready.committed);
+      for (const r of ready.readStates) this.reads.resolve(r.context, r.index);
+      for (const f of ready.readFailures) this.reads.reject(f.context, new NotLeaderError(this.soft.leader));
+      this.core.advance(ready);
+      this.noteSoftState(ready.soft);
+      await this.maybeSnapshot();
+    }
+  }
+
+  private async persist(ready: Ready): Promise<void> {
+    const store = this.opts.logStore;
+    let dirty = false;
+    if (ready.snapshot) {
+      store.saveSnapshot(ready.snapshot);
+      dirty = true;
+    }
+    if (ready.entries.length > 0) {
+      store.append(ready.entries);
+      dirty = true;
+    }
+    if (ready.hardState) {
+      store.setHardState(ready.hardState);
+      dirty = true;
+    }
+    if (!dirty) return;
+    const started = performance.now();
+    await store.sync();
+    this.metrics.syncs++;
+    this.metrics.fsyncLatencyMs.observe(performance.now() - started);
+    this.metrics.batchEntries.observe(ready.entries.length);
+  }
+
+  private installSnapshot(ready: Ready): void {
+    const snapshot = ready.snapshot!;
+    this.machines.restore(snapshot.data);
+    this.proposals.failUpTo(snapshot.meta.index, new OutcomeUnknownError('a snapshot was installed over pending proposals'));
+    this.applied.advance(snapshot.meta.index);
+    this.opts.logger.info(`${this.id}: installed snapshot at index ${snapshot.meta.index} term ${snapshot.meta.term}`);
+  }
+
+  private applyCommitted(entries: readonly Entry[]): void {
+    const started = performance.now();
+    const batch: AppliedEntry[] = [];
+    for (const entry of entries) {
+      if (entry.type === EntryType.Command) {
+        const outcome = this.machines.apply(entry);
+        batch.push({ entry, outcome });
+        this.proposals.resolve(entry, outcome);
+      } else {
+        this.machines.markApplied(entry.index);
+        batch.push({ entry });
+        this.proposals.resolve(entry, undefined);
+      }
+    }
+    const last = entries[entries.length - 1]!.index;
+    this.metrics.appliedEntries += entries.length;
+    this.applied.advance(last);
+    this.metrics.applyLatencyMs.observe(performance.now() - started);
+    this.opts.onApplied?.(batch);
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const status = this.core.log;
+    if (status.applied - status.snapshot.index < this.snapshotEveryEntries) return;
+    if (this.applied.current !== status.applied) return;
+    const snapshot = this.core.compact(status.applied, this.machines.snapshot());
+    this.opts.logStore.saveSnapshot(snapshot);
+    await this.opts.logStore.sync();
+    this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes)`);
+  }
+
+  private noteSoftState(soft: SoftState): void {
+    const previous = this.soft;
+    this.soft = soft;
+    if (previous.leader === soft.leader && previous.role === soft.role && previous.term === soft.term) return;
+    if (previous.leader !== soft.leader && soft.leader !== null) this.metrics.leaderChanges++;
+    if (soft.role === 'leader' && previous.role !== 'leader') {
+      this.opts.logger.info(`${this.id}: leader at term ${soft.term}`);
+      this.opts.events?.publish('leader', { leader: this.id, term: soft.term, lamport: this.core.lamport });
+    }
+    for (const listener of this.softListeners) listener(soft);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.opts.logger.error(`${this.id}: replica stopped: ${error.message}`);
+    this.stopTicker?.();
+    this.stopTicker = null;
+    const reason = new ReplicaFailedError(`replica failed: ${error.message}`);
+    this.proposals.failAll(reason);
+    this.reads.failAll(reason);
+  }
+
+  private assertRunning(): void {
+    if (this.failure) throw new ReplicaFailedError(`replica failed: ${this.failure.message}`);
+    if (this.stopped) throw new ReplicaFailedError('replica stopped');
+  }
+}
