@@ -17,6 +17,7 @@ import type { Rng } from '../raft/rand.ts';
 import { type ClusterConfig, type Entry, EntryType, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
 import type { LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
+import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
 
@@ -39,6 +40,8 @@ export interface ReplicaOptions {
   /** Take a snapshot and compact the log once this many entries were applied since the last one. */
   readonly snapshotEveryEntries?: number;
   readonly dedupTtlMs?: number;
+  /** How often the leader looks for keys whose TTL passed. */
+  readonly expiryCheckMs?: number;
   /** Called with each applied batch (after the state machines changed). */
   readonly onApplied?: (outcomes: readonly AppliedEntry[]) => void;
 }
@@ -82,6 +85,9 @@ export class Replica {
   private failure: Error | null = null;
   private stopped = false;
   private lastLogTimeMs = 0;
+  private readonly expiryCheckTicks: number;
+  private ticksSinceExpiryCheck = 0;
+  private expiryInFlight = false;
 
   private constructor(opts: ReplicaOptions, core: Raft, machines: MachineHost) {
     this.opts = opts;
@@ -91,6 +97,7 @@ export class Replica {
     this.machines = machines;
     this.tickMs = opts.tickMs ?? 50;
     this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
+    this.expiryCheckTicks = Math.max(1, Math.round((opts.expiryCheckMs ?? 250) / this.tickMs));
     this.soft = core.softState();
     this.applied.advance(core.log.applied);
     this.transport = opts.transport({
@@ -153,6 +160,23 @@ export class Replica {
   tick(): void {
     if (this.stopped) return;
     this.guard(() => this.core.tick());
+    if (++this.ticksSinceExpiryCheck >= this.expiryCheckTicks) {
+      this.ticksSinceExpiryCheck = 0;
+      this.proposeExpiry();
+    }
+  }
+
+  /** The leader commits deletes of keys whose TTL passed by its clock, one batch at a time. */
+  private proposeExpiry(): void {
+    if (this.soft.role !== 'leader' || this.expiryInFlight || this.failure) return;
+    const keys = expiredKeys(this.machines, this.opts.clock.now());
+    if (!keys) return;
+    this.expiryInFlight = true;
+    this.propose('kv', { type: 'expire', keys })
+      .catch((error: unknown) => this.opts.logger.warn(`${this.id}: TTL expiry not committed: ${String(error)}`))
+      .finally(() => {
+        this.expiryInFlight = false;
+      });
   }
 
   /**

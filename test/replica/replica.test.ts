@@ -68,4 +68,16 @@ describe('replica actor over an in-process network', () => {
     expect(got).not.toBeNull();
     expect(fresh.raftStatus().snapshotIndex).toBeGreaterThan(0);
   });
+
+  it('expires a TTL key through the log on every replica', async () => {
+    cluster = await MemoryCluster.start();
+    const leader = await cluster.waitForLeader();
+    await leader.propose('kv', { type: 'put', key: 'lease', value: enc.encode('x'), ttlSeconds: 1 });
+    await leader.propose('kv', put('keep', 'y'));
+    await waitFor(() => [...cluster!.replicas.values()].every((r) => r.machines.query('kv', { type: 'get', key: 'lease' }) === null), 4_000);
+    for (const r of cluster.replicas.values()) {
+      expect(r.machines.query('kv', { type: 'get', key: 'keep' })).not.toBeNull();
+      expect(r.machines.query('kv', { type: 'tombstone', key: 'lease' })).not.toBeNull();
+    }
+  });
 });

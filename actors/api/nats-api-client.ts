@@ -1,0 +1,66 @@
+// An ApiCall that reaches the leader over NATS request/reply (used by gateways and by followers
+// forwarding writes). "No responders" means no leader is serving the API right now: the request was
+// not delivered, so it is retried until the deadline, then answered 503. A request that timed out
+// after delivery has an unknown outcome: 504.
+
+import { headers as natsHeaders, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import { ApiErrorCode } from './errors.ts';
+import type { ApiCall, ApiReply } from './ops.ts';
+import { TIMEOUT_HEADER } from './nats-api-server.ts';
+import { decodeReply, encodeRequest } from './wire.ts';
+
+export interface NatsApiClientOptions {
+  readonly nc: NatsConnection;
+  readonly cluster: string;
+  /** Lamport clock of the caller, sent as the request's `clock` and advanced by replies. */
+  readonly clock?: { observe(received: number): number; now(): number };
+  readonly retryStepMs?: number;
+}
+
+export function createNatsApiCall(opts: NatsApiClientOptions): ApiCall {
+  const retryStepMs = opts.retryStepMs ?? 25;
+  return async (op, request, options) => {
+    const deadline = Date.now() + options.timeoutMs;
+    const body = encodeRequest(opts.clock ? { ...request, clock: Math.max(Number(request.clock ?? 0), opts.clock.now()) } : request);
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return unavailable('no leader is serving the API', opts);
+      const h = natsHeaders();
+      h.set(TIMEOUT_HEADER, String(Math.max(1, remaining - 5)));
+      try {
+        const msg = await opts.nc.request(`atlas.${opts.cluster}.api.${op}`, body, { timeout: remaining, headers: h });
+        const reply = decodeReply(msg.data) as ApiReply;
+        if (opts.clock) opts.clock.observe(reply.lamport);
+        return reply;
+      } catch (error) {
+        if (isNoResponders(error)) {
+          await new Promise((r) => setTimeout(r, Math.min(retryStepMs, Math.max(0, deadline - Date.now()))));
+          continue;
+        }
+        if (isTimeout(error)) {
+          return failure(ApiErrorCode.Timeout, `${op} timed out after ${options.timeoutMs} ms; the outcome is unknown (retry with the same Idempotency-Key)`, opts);
+        }
+        return unavailable(`cannot reach the cluster over NATS: ${error instanceof Error ? error.message : String(error)}`, opts);
+      }
+    }
+  };
+}
+
+function isNoResponders(error: unknown): boolean {
+  if (error instanceof NoRespondersError) return true;
+  if (error instanceof RequestError) return error.isNoResponders();
+  return false;
+}
+
+function isTimeout(error: unknown): boolean {
+  if (error instanceof TimeoutError) return true;
+  return error instanceof Error && error.cause instanceof TimeoutError;
+}
+
+function unavailable(message: string, opts: NatsApiClientOptions): ApiReply {
+  return failure(ApiErrorCode.Unavailable, message, opts);
+}
+
+function failure(code: ApiErrorCode, message: string, opts: NatsApiClientOptions): ApiReply {
+  return { ok: false, error: { code, message }, lamport: opts.clock?.now() ?? 0 };
+}

@@ -1,0 +1,100 @@
+// Serves the client API on `atlas.<cluster>.api.<op>` (request/reply). Only the leader subscribes,
+// in one queue group, so each request reaches exactly one replica and that replica can write; the
+// subscription follows leadership. Malformed or unknown requests are answered with an error (when
+// they ask for a reply) and counted; nothing here throws out of the subscription callback.
+
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import type { Replica } from '../replica/replica.ts';
+import { ApiErrorCode } from './errors.ts';
+import { type ApiCall, type ApiReply, isApiOp } from './ops.ts';
+import { decodeRequest, detectFormat, encodeReply } from './wire.ts';
+
+export const API_QUEUE_GROUP = 'atlas-api';
+export const TIMEOUT_HEADER = 'Atlas-Timeout-Ms';
+const DEFAULT_TIMEOUT_MS = 5_000;
+const MAX_TIMEOUT_MS = 60_000;
+
+export interface ApiServerCounters {
+  requests: number;
+  malformed: number;
+  unknownOp: number;
+}
+
+export class NatsApiServer {
+  readonly counters: ApiServerCounters = { requests: 0, malformed: 0, unknownOp: 0 };
+  private subscription: Subscription | null = null;
+  private readonly prefix: string;
+  private readonly stopWatching: () => void;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly cluster: string,
+    private readonly replica: Replica,
+    private readonly call: ApiCall,
+  ) {
+    this.prefix = `atlas.${cluster}.api.`;
+    this.stopWatching = replica.onSoftState(() => this.follow());
+    this.follow();
+  }
+
+  close(): void {
+    this.stopWatching();
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+  }
+
+  private follow(): void {
+    const leading = this.replica.role === 'leader';
+    if (leading && !this.subscription) {
+      this.subscription = this.nc.subscribe(`${this.prefix}>`, {
+        queue: API_QUEUE_GROUP,
+        callback: (error, msg) => {
+          if (!error) void this.handle(msg);
+        },
+      });
+    } else if (!leading && this.subscription) {
+      this.subscription.unsubscribe();
+      this.subscription = null;
+    }
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    this.counters.requests++;
+    const format = detectFormat(msg.data);
+    const op = msg.subject.slice(this.prefix.length);
+    let reply: ApiReply;
+    if (!isApiOp(op)) {
+      this.counters.unknownOp++;
+      reply = this.error(ApiErrorCode.BadRequest, `unknown operation ${JSON.stringify(op)}`);
+    } else {
+      const decoded = decodeRequest(msg.data, format);
+      if (!decoded.ok) {
+        this.counters.malformed++;
+        reply = this.error(ApiErrorCode.BadRequest, decoded.error);
+      } else {
+        const timeoutMs = requestedTimeout(msg);
+        reply = await this.call(op, decoded.request, { timeoutMs, forwarded: true });
+      }
+    }
+    if (!msg.reply) return;
+    try {
+      const h = natsHeaders();
+      h.set('Atlas-Lamport', String(reply.lamport));
+      h.set('Atlas-From', this.replica.id);
+      msg.respond(encodeReply(reply, format), { headers: h });
+    } catch {
+      // The requester went away or the connection closed: nothing to answer.
+    }
+  }
+
+  private error(code: ApiErrorCode, message: string): ApiReply {
+    return { ok: false, error: { code, message }, lamport: this.replica.lamport };
+  }
+}
+
+function requestedTimeout(msg: Msg): number {
+  const raw = msg.headers?.get(TIMEOUT_HEADER);
+  const n = raw ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return DEFAULT_TIMEOUT_MS;
+  return Math.min(n, MAX_TIMEOUT_MS);
+}

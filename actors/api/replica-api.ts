@@ -1,0 +1,276 @@
+// Executes API operations against a local replica. Writes go through the log on the leader; a
+// follower hands leader-only operations to `forward` (NATS request/reply to the leader). Reads are
+// linearizable through ReadIndex on whichever replica serves them, or stale on request.
+
+import type { KvEntryView, KvListResult, PutResult, DeleteResult } from '../machines/kv/commands.ts';
+import type { KvMachine } from '../machines/kv/machine.ts';
+import type { ApplyOutcome } from '../machines/host.ts';
+import { NotLeaderError } from '../raft/errors.ts';
+import type { Replica } from '../replica/replica.ts';
+import { ApiError, ApiErrorCode, toApiError, withDeadline } from './errors.ts';
+import {
+  type ApiCall,
+  type ApiCallOptions,
+  type ApiOp,
+  type ApiReply,
+  type Consistency,
+  type DeleteReply,
+  type GetReply,
+  LEADER_OPS,
+  type MemberView,
+  type ProposeReply,
+  type PutReply,
+  type StatusReply,
+  type WatchHistoryReply,
+} from './ops.ts';
+
+export interface ReplicaApiOptions {
+  readonly replica: Replica;
+  readonly kv: KvMachine;
+  /** Reaches the leader when this replica is not it; null serves everything locally or fails. */
+  readonly forward: ApiCall | null;
+  /** How often to retry while no leader is known, until the deadline. */
+  readonly leaderWaitStepMs?: number;
+}
+
+type Request = Record<string, unknown>;
+
+export class ReplicaApi {
+  private readonly replica: Replica;
+  private readonly kv: KvMachine;
+  private readonly forward: ApiCall | null;
+  private readonly leaderWaitStepMs: number;
+
+  constructor(opts: ReplicaApiOptions) {
+    this.replica = opts.replica;
+    this.kv = opts.kv;
+    this.forward = opts.forward;
+    this.leaderWaitStepMs = opts.leaderWaitStepMs ?? 20;
+  }
+
+  /** The ApiCall of this replica. Never throws: every failure becomes an error reply. */
+  readonly call: ApiCall = async (op, request, options) => {
+    const replica = this.replica;
+    if (typeof request.clock === 'number' && Number.isSafeInteger(request.clock) && request.clock >= 0) {
+      replica.observeLamport(request.clock);
+    }
+    const deadline = Date.now() + options.timeoutMs;
+    try {
+      if (LEADER_OPS.has(op) && !options.forwarded && this.forward && replica.role !== 'leader') {
+        const forwarded = await this.forwardToLeader(op, request, options, deadline);
+        if (forwarded) return forwarded;
+      }
+      const result = await withDeadline(this.dispatch(op, request, deadline), deadline - Date.now(), op);
+      return { ok: true, result, lamport: replica.lamport };
+    } catch (error) {
+      return { ok: false, error: toApiError(error).toBody(), lamport: replica.lamport };
+    }
+  };
+
+  /** Forwards to the leader; returns null when the request should be served locally after all. */
+  private async forwardToLeader(op: ApiOp, request: Request, options: ApiCallOptions, deadline: number): Promise<ApiReply | null> {
+    if (op === 'status' && this.replica.leader === null) return null;
+    const reply = await this.forward!(op, request, { timeoutMs: Math.max(1, deadline - Date.now()), forwarded: true });
+    if (!reply.ok && reply.error.code === ApiErrorCode.Unavailable && this.replica.role === 'leader') return null;
+    return { ...reply, lamport: this.replica.observeLamport(reply.lamport) };
+  }
+
+  private async dispatch(op: ApiOp, r: Request, deadline: number): Promise<unknown> {
+    switch (op) {
+      case 'kv.put':
+        return this.put(r, deadline);
+      case 'kv.delete':
+        return this.delete(r, deadline);
+      case 'txn':
+        return this.write('kv', { type: 'txn', compare: r.compare, success: r.success, failure: r.failure }, r, deadline, (o) => o.result);
+      case 'kv.get':
+        return this.get(r, deadline);
+      case 'kv.list':
+        return this.read(consistencyOf(r), deadline, () =>
+          this.replica.machines.query('kv', { type: 'list', prefix: r.prefix, after: r.after, limit: r.limit }) as KvListResult,
+        );
+      case 'propose':
+        return this.propose(r, deadline);
+      case 'query':
+        return this.read(consistencyOf(r), deadline, () => this.replica.machines.query(stringField(r, 'machine'), r.query));
+      case 'status':
+        return this.status();
+      case 'leader':
+        return { leader: this.replica.leader, term: this.replica.term };
+      case 'members.list':
+        return { members: this.status().members, leader: this.replica.leader };
+      case 'members.add':
+        if (r.learner === false) throw new ApiError(ApiErrorCode.BadRequest, 'new members join as learners ("learner": true) and are promoted once caught up');
+        await this.replica.changeMembership({ type: 'addLearner', node: stringField(r, 'id') });
+        return { members: this.status().members };
+      case 'members.promote':
+        await this.replica.changeMembership({ type: 'promote', node: stringField(r, 'id') });
+        return { members: this.status().members };
+      case 'members.remove':
+        await this.replica.changeMembership({ type: 'remove', node: stringField(r, 'id') });
+        return { members: this.status().members };
+      case 'leader.transfer':
+        return this.transfer(stringField(r, 'to'), deadline);
+      case 'watch.history':
+        return this.history(r);
+    }
+  }
+
+  private async put(r: Request, deadline: number): Promise<PutReply> {
+    const command: Record<string, unknown> = { type: 'put', key: r.key, value: r.value };
+    if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
+    if (r.ifAbsent === true) command.ifAbsent = true;
+    if (r.ttlSeconds !== undefined) command.ttlSeconds = r.ttlSeconds;
+    return this.write('kv', command, r, deadline, (o) => {
+      const result = o.result as PutResult;
+      if (!result.ok) throw preconditionFailed(result.revision);
+      return { key: result.key, revision: result.revision, lamport: result.lamport };
+    });
+  }
+
+  private async delete(r: Request, deadline: number): Promise<DeleteReply> {
+    const command: Record<string, unknown> = { type: 'delete', key: r.key };
+    if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
+    return this.write('kv', command, r, deadline, (o) => {
+      const result = o.result as DeleteResult;
+      if (!result.ok) throw preconditionFailed(result.revision);
+      return { key: result.key, revision: result.revision, deleted: result.deleted };
+    });
+  }
+
+  private async propose(r: Request, deadline: number): Promise<ProposeReply> {
+    const machine = stringField(r, 'machine');
+    const options = idempotency(r);
+    if (r.wait === false) return this.replica.append(machine, r.command, options);
+    return this.write(machine, r.command, r, deadline, (o) => ({
+      index: o.index,
+      result: o.result,
+      ...(o.duplicate ? { duplicate: true } : {}),
+    }));
+  }
+
+  /** Proposes on this replica (it must be the leader) and maps the applied outcome. */
+  private async write<T>(
+    machine: string,
+    command: unknown,
+    r: Request,
+    deadline: number,
+    map: (outcome: ApplyOutcome) => T,
+  ): Promise<T> {
+    const proposed = this.replica.propose(machine, command, idempotency(r));
+    const { outcome } = await withDeadline(proposed, deadline - Date.now(), 'the write');
+    if (outcome.error) throw new ApiError(outcome.error.code === 'apply_failed' ? ApiErrorCode.BadRequest : outcome.error.code, outcome.error.message);
+    return map(outcome);
+  }
+
+  private async get(r: Request, deadline: number): Promise<GetReply> {
+    const entry = await this.read(consistencyOf(r), deadline, () =>
+      this.replica.machines.query('kv', { type: 'get', key: r.key }) as KvEntryView | null,
+    );
+    if (!entry) throw new ApiError(ApiErrorCode.NotFound, `key not found: ${String(r.key)}`);
+    return {
+      key: entry.key,
+      value: entry.value,
+      revision: entry.modRevision,
+      createRevision: entry.createRevision,
+      version: entry.version,
+      lamport: entry.lamport,
+      appliedIndex: this.replica.appliedIndex,
+    };
+  }
+
+  /** Runs `query` linearizably (waiting for a leader until the deadline) or on local state. */
+  private async read<T>(consistency: Consistency, deadline: number, query: () => T): Promise<T> {
+    if (consistency === 'stale') return query();
+    for (;;) {
+      try {
+        return await this.replica.linearizable(query);
+      } catch (error) {
+        if (!(error instanceof NotLeaderError) || Date.now() + this.leaderWaitStepMs >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));
+      }
+    }
+  }
+
+  private async transfer(to: string, deadline: number): Promise<{ leader: string | null; term: number }> {
+    this.replica.transferLeadership(to);
+    while (this.replica.leader !== to && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.replica.leader !== to) throw new ApiError(ApiErrorCode.Timeout, `leadership did not move to ${to} in time`);
+    return { leader: this.replica.leader, term: this.replica.term };
+  }
+
+  private history(r: Request): WatchHistoryReply {
+    const from = r.from;
+    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 0) {
+      throw new ApiError(ApiErrorCode.BadRequest, '"from" must be a non-negative integer revision');
+    }
+    const prefix = r.prefix === undefined ? '' : stringField(r, 'prefix');
+    const read = this.kv.eventsSince(from, prefix);
+    if (read.compacted) {
+      throw new ApiError(ApiErrorCode.Compacted, `revision ${from} is compacted; the oldest available is ${read.compactRevision}`, {
+        revision: read.compactRevision,
+      });
+    }
+    return { events: read.events, revision: read.revision };
+  }
+
+  status(): StatusReply {
+    const s = this.replica.raftStatus();
+    const tickMs = this.replica.tickIntervalMs;
+    const peers = new Map(s.peers.map((p) => [p.id, p]));
+    const members: MemberView[] = [];
+    for (const id of [...s.config.voters, ...s.config.learners]) {
+      const learner = s.config.learners.includes(id);
+      const role: MemberView['role'] = learner ? 'learner' : id === s.leader ? 'leader' : 'follower';
+      if (id === s.id) {
+        members.push({ id, role, matchIndex: s.persistedIndex, lag: 0, lastContactMs: 0 });
+        continue;
+      }
+      const p = peers.get(id);
+      members.push({
+        id,
+        role,
+        matchIndex: p?.match ?? 0,
+        lag: p ? Math.max(0, s.lastIndex - p.match) : 0,
+        lastContactMs: p ? p.ticksSinceContact * tickMs : null,
+      });
+    }
+    return {
+      cluster: this.replica.cluster,
+      id: s.id,
+      role: s.role,
+      term: s.term,
+      leader: s.leader,
+      commitIndex: s.commitIndex,
+      appliedIndex: this.replica.appliedIndex,
+      lastIndex: s.lastIndex,
+      snapshotIndex: s.snapshotIndex,
+      lamport: s.lamport,
+      members,
+    };
+  }
+}
+
+function consistencyOf(r: Request): Consistency {
+  const c = r.consistency;
+  if (c === undefined || c === 'linearizable') return 'linearizable';
+  if (c === 'stale') return 'stale';
+  throw new ApiError(ApiErrorCode.BadRequest, 'consistency must be "linearizable" or "stale"');
+}
+
+function stringField(r: Request, name: string): string {
+  const v = r[name];
+  if (typeof v !== 'string' || v.length === 0) throw new ApiError(ApiErrorCode.BadRequest, `"${name}" must be a non-empty string`);
+  return v;
+}
+
+function idempotency(r: Request): { idempotencyKey?: string } {
+  const key = r.idempotencyKey;
+  if (key === undefined || key === null) return {};
+  if (typeof key !== 'string') throw new ApiError(ApiErrorCode.BadRequest, 'idempotencyKey must be a string');
+  return { idempotencyKey: key };
+}
+
+function preconditionFailed(revision: number): ApiError {
+  return new ApiError(ApiErrorCode.PreconditionFailed, `precondition failed: the current revision is ${revision}`, { revision });
+}

@@ -1,0 +1,154 @@
+// The functions' backend in a stateless gateway: every operation is a NATS request to the leader;
+// watches combine `watch.history` with the leader's `events.commit` stream, filling gaps after a
+// leader change from history.
+
+import { decode } from '@msgpack/msgpack';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { CommitEvent, CommitRevision } from '../../actors/api/commit-publisher.ts';
+import { ApiError } from '../../actors/api/errors.ts';
+import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
+import type { StatusReply, WatchHistoryReply } from '../../actors/api/ops.ts';
+import type { WatchEvent } from '../../actors/machines/kv/commands.ts';
+import type { Backend, Health, WatchSink } from '../backend.ts';
+
+export interface NatsBackendOptions {
+  readonly nc: NatsConnection;
+  readonly cluster: string;
+  readonly timeoutMs?: number;
+}
+
+/** A Lamport clock for a process outside consensus (a gateway). */
+export class LamportClock {
+  private value = 0;
+  observe(received: number): number {
+    this.value = Math.max(this.value, received) + 1;
+    return this.value;
+  }
+  now(): number {
+    return this.value;
+  }
+}
+
+export function createNatsBackend(opts: NatsBackendOptions): Backend {
+  const clock = new LamportClock();
+  const call = createNatsApiCall({ nc: opts.nc, cluster: opts.cluster, clock });
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const stats = { requests: 0, errors: 0 };
+
+  const counted: Backend['call'] = async (op, request, options) => {
+    stats.requests++;
+    const reply = await call(op, request, options);
+    if (!reply.ok) stats.errors++;
+    return reply;
+  };
+
+  const history = async (prefix: string, from: number): Promise<WatchHistoryReply> => {
+    const reply = await counted('watch.history', { prefix, from }, { timeoutMs });
+    if (!reply.ok) throw new ApiError(reply.error.code, reply.error.message, reply.error.revision !== undefined ? { revision: reply.error.revision } : {});
+    return reply.result as WatchHistoryReply;
+  };
+
+  const watch = async (prefix: string, fromRevision: number | null, sink: WatchSink): Promise<() => void> => {
+    const buffered: CommitRevision[] = [];
+    let live = false;
+    let delivered = 0;
+    let closed = false;
+    let chain = Promise.resolve();
+    const deliver = (revision: number, events: readonly WatchEvent[]) => {
+      if (revision <= delivered) return;
+      delivered = revision;
+      const matching = events.filter((e) => e.key.startsWith(prefix));
+      if (matching.length > 0) sink.events(revision, matching);
+    };
+    const deliverHistory = (reply: WatchHistoryReply) => {
+      const byRevision = new Map<number, WatchEvent[]>();
+      for (const e of reply.events) {
+        const list = byRevision.get(e.revision) ?? [];
+        list.push(e);
+        byRevision.set(e.revision, list);
+      }
+      for (const [revision, events] of byRevision) deliver(revision, events);
+      delivered = Math.max(delivered, reply.revision);
+    };
+    const onRevisions = (revisions: readonly CommitRevision[]) => {
+      chain = chain.then(async () => {
+        if (closed) return;
+        const first = revisions[0];
+        if (first && first.revision > delivered + 1) {
+          try {
+            deliverHistory(await history(prefix, delivered + 1));
+          } catch (error) {
+            closed = true;
+            sink.end(`watch lost its place: ${error instanceof Error ? error.message : String(error)}`);
+            return;
+          }
+        }
+        for (const r of revisions) deliver(r.revision, r.events);
+      });
+    };
+    const sub: Subscription = opts.nc.subscribe(`atlas.${opts.cluster}.events.commit`, {
+      callback: (error, msg) => {
+        if (error || closed) return;
+        let event: CommitEvent;
+        try {
+          event = decode(msg.data) as CommitEvent;
+          if (!Array.isArray(event.revisions)) return;
+        } catch {
+          return;
+        }
+        if (live) onRevisions(event.revisions);
+        else buffered.push(...event.revisions);
+      },
+    });
+    try {
+      const start = fromRevision ?? (await history(prefix, Number.MAX_SAFE_INTEGER)).revision + 1;
+      const first = await history(prefix, start);
+      delivered = start - 1;
+      deliverHistory(first);
+      sink.synced(first.revision);
+      live = true;
+      onRevisions(buffered.splice(0));
+    } catch (error) {
+      sub.unsubscribe();
+      throw error;
+    }
+    return () => {
+      closed = true;
+      sub.unsubscribe();
+    };
+  };
+
+  const health = async (): Promise<Health> => {
+    const reply = await counted('status', {}, { timeoutMs: Math.min(timeoutMs, 2_000) });
+    if (!reply.ok) return { ok: false, reason: reply.error.message };
+    const status = reply.result as StatusReply;
+    return status.leader ? { ok: true, reason: `leader ${status.leader} at term ${status.term}` } : { ok: false, reason: 'no leader' };
+  };
+
+  const metrics = async (): Promise<string> => {
+    const lines = [
+      '# HELP atlas_gateway_requests_total API requests sent to the cluster',
+      '# TYPE atlas_gateway_requests_total counter',
+      `atlas_gateway_requests_total{cluster="${opts.cluster}"} ${stats.requests}`,
+      '# HELP atlas_gateway_errors_total API requests answered with an error',
+      '# TYPE atlas_gateway_errors_total counter',
+      `atlas_gateway_errors_total{cluster="${opts.cluster}"} ${stats.errors}`,
+    ];
+    const reply = await counted('status', {}, { timeoutMs: 1_000 });
+    if (reply.ok) {
+      const s = reply.result as StatusReply;
+      lines.push(
+        '# HELP atlas_term Current Raft term (as the leader reports it)',
+        '# TYPE atlas_term gauge',
+        `atlas_term{cluster="${opts.cluster}"} ${s.term}`,
+        '# HELP atlas_commit_index Highest committed log index (as the leader reports it)',
+        '# TYPE atlas_commit_index gauge',
+        `atlas_commit_index{cluster="${opts.cluster}"} ${s.commitIndex}`,
+      );
+    }
+    return lines.join('\n') + '\n';
+  };
+
+  return { call: counted, lamport: () => clock.now(), observeLamport: (c) => clock.observe(c), watch, health, metrics };
+}
+

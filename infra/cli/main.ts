@@ -1,0 +1,65 @@
+// The `atlas` command line (CONTRACT §2).
+
+import { NatsServerMissingError } from '../node/nats-server.ts';
+import { StorageCorruptionError } from '../../actors/storage/types.ts';
+import { parseArgs, UsageError } from './args.ts';
+
+const USAGE = `usage: atlas <command> [flags]
+
+  dev      [--replicas 3] [--http 8080] [--data ./.atlas]    local cluster: nats-server, replicas, gateway
+  replica  --id r1 --peers r1,r2,r3 [--cluster dev] [--nats URL] [--data DIR] [--http PORT]
+  gateway  [--cluster dev] [--nats URL] [--http 8080]
+  put KEY VALUE | get KEY | del KEY | ls [PREFIX] | watch [PREFIX]   [--url http://127.0.0.1:8080]
+  status   cluster view: members, roles, term, commit/applied index, lag, Lamport clock
+  tap      [SUBJECT]  live, decoded view of the cluster's NATS traffic
+
+Every flag has an environment variable: ATLAS_NATS_URL, ATLAS_CLUSTER, ATLAS_DATA_DIR, ATLAS_HTTP_PORT,
+ATLAS_TOKEN, ATLAS_URL, ATLAS_REPLICA_ID, ATLAS_PEERS, ATLAS_NATS_USER/ATLAS_NATS_PASS, ATLAS_NATS_TOKEN.`;
+
+const CLIENT_COMMANDS = new Set(['put', 'get', 'del', 'ls', 'watch', 'status']);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const args = parseArgs(rest);
+  switch (command) {
+    case 'dev':
+      return (await import('./dev.ts')).runDev(args);
+    case 'replica':
+      return (await import('./replica.ts')).runReplica(args);
+    case 'gateway':
+      return (await import('./gateway.ts')).runGateway(args);
+    case 'tap':
+      return (await import('./tap.ts')).runTap(args);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      if (CLIENT_COMMANDS.has(command)) {
+        const { runClientCommand } = await import('./client-commands.ts');
+        const { flag } = await import('./args.ts');
+        return runClientCommand([command, ...args.positional], {
+          url: flag(args, 'url', 'ATLAS_URL', 'http://127.0.0.1:8080')!,
+          token: flag(args, 'token', 'ATLAS_TOKEN'),
+          stdout: process.stdout,
+          stderr: process.stderr,
+        });
+      }
+      console.error(`atlas: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) console.error(`atlas: ${error.message}`);
+    else if (error instanceof NatsServerMissingError || error instanceof StorageCorruptionError) console.error(`atlas: ${error.message}`);
+    else console.error(`atlas: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

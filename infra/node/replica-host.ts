@@ -1,0 +1,131 @@
+// Runs one replica in a Node process: files for storage, NATS for consensus and the API, an optional
+// HTTP server for the functions. Everything that is not web-standard lives here.
+
+import { serve, type ServerType } from '@hono/node-server';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publishCommits } from '../../actors/api/commit-publisher.ts';
+import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
+import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
+import { natsEventSink } from '../../actors/api/nats-events.ts';
+import { createKvMachine } from '../../actors/machines/kv/machine.ts';
+import type { AnyMachineDefinition } from '../../actors/machines/types.ts';
+import { seededRng } from '../../actors/raft/rand.ts';
+import { consoleLogger, intervalTicker, systemClock, type Logger } from '../../actors/replica/ports.ts';
+import { Replica } from '../../actors/replica/replica.ts';
+import { StorageCorruptionError } from '../../actors/storage/types.ts';
+import { NatsTransport, createDropCounters } from '../../actors/transport/nats-transport.ts';
+import { DEFAULT_GROUP } from '../../actors/transport/subjects.ts';
+import { createApp } from '../../functions/app.ts';
+import { createReplicaBackend } from '../../functions/backends/replica.ts';
+import { FileLogStore } from './file-log-store.ts';
+import { natsConnectOptions, type NatsAuth } from './nats-connect.ts';
+
+export interface ReplicaHostOptions {
+  readonly id: string;
+  readonly peers: readonly string[];
+  readonly cluster: string;
+  readonly natsUrl: string;
+  readonly natsAuth?: NatsAuth;
+  readonly dataDir: string;
+  readonly httpPort?: number;
+  readonly httpHost?: string;
+  readonly token?: string;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly snapshotEveryEntries?: number;
+  readonly machines?: () => AnyMachineDefinition[];
+  readonly logger?: Logger;
+}
+
+export interface ReplicaHost {
+  readonly replica: Replica;
+  readonly nc: NatsConnection;
+  readonly httpUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Starts a replica. Throws StorageCorruptionError (one clear line) when its data cannot be trusted. */
+export async function startReplicaHost(opts: ReplicaHostOptions): Promise<ReplicaHost> {
+  const logger = opts.logger ?? consoleLogger;
+  await mkdir(opts.dataDir, { recursive: true });
+  const logStore = await FileLogStore.open(join(opts.dataDir), { log: (line) => logger.warn(line) });
+  const nc = await connect(natsConnectOptions(opts.natsUrl, opts.natsAuth, `atlas-replica-${opts.id}`));
+  const counters = createDropCounters();
+  const kv = createKvMachine();
+  const machines = [kv, ...(opts.machines?.() ?? [])];
+  const bootstrap = opts.peers.includes(opts.id) ? { voters: [...opts.peers], learners: [] } : null;
+  let replica: Replica;
+  try {
+    replica = await Replica.open({
+      id: opts.id,
+      cluster: opts.cluster,
+      bootstrap,
+      logStore,
+      transport: (hooks) => {
+        const transport = new NatsTransport({
+          nc,
+          cluster: opts.cluster,
+          group: DEFAULT_GROUP,
+          self: opts.id,
+          isMember: hooks.isMember,
+          onMessage: hooks.deliver,
+          counters,
+        });
+        return { send: (messages) => transport.send(messages), close: async () => transport.close() };
+      },
+      ticker: intervalTicker,
+      clock: systemClock,
+      logger,
+      rng: seededRng(cryptoSeed()),
+      machines,
+      events: natsEventSink(nc, opts.cluster, opts.id),
+      ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+      ...(opts.electionTicks !== undefined ? { electionTicks: opts.electionTicks } : {}),
+      ...(opts.snapshotEveryEntries !== undefined ? { snapshotEveryEntries: opts.snapshotEveryEntries } : {}),
+    });
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+  const forward = createNatsApiCall({ nc, cluster: opts.cluster });
+  const backend = createReplicaBackend({
+    replica,
+    kv,
+    forward,
+    extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
+  });
+  const apiServer = new NatsApiServer(nc, opts.cluster, replica, backend.call);
+  const stopCommits = publishCommits(replica, kv, natsEventSink(nc, opts.cluster, opts.id));
+  replica.start();
+
+  let server: ServerType | null = null;
+  let httpUrl: string | null = null;
+  if (opts.httpPort !== undefined) {
+    const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
+    const host = opts.httpHost ?? '127.0.0.1';
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: opts.httpPort!, hostname: host }, () => resolve(s));
+    });
+    httpUrl = `http://${host}:${opts.httpPort}`;
+  }
+
+  const stop = async () => {
+    apiServer.close();
+    stopCommits();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await replica.stop();
+    await nc.drain().catch(() => {});
+  };
+  return { replica, nc, httpUrl, stop };
+}
+
+export function isStorageCorruption(error: unknown): error is StorageCorruptionError {
+  return error instanceof StorageCorruptionError;
+}
+
+function cryptoSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
