@@ -1,0 +1,112 @@
+// msgpack helpers shared by the envelope, the host and the machines. Decoding never trusts its input:
+// lengths are bounded by the input size and anything but plain data is refused, so callers can turn
+// every failure into the same deterministic error on every replica.
+
+import { decode, encode } from '@msgpack/msgpack';
+
+/** Deepest nesting accepted in decoded commands: far below any JS stack limit, so walks never overflow. */
+export const MAX_NESTING_DEPTH = 32;
+
+/**
+ * Canonical encoding: map keys sorted, undefined map values omitted. Equal plain data encodes to equal
+ * bytes whatever order its keys were inserted in.
+ */
+export function encodeCanonical(value: unknown): Uint8Array {
+  return encode(value, { sortKeys: true, ignoreUndefined: true });
+}
+
+/** Decodes untrusted bytes. Throws on malformed input; container lengths are bounded by the input size. */
+export function decodeUntrusted(bytes: Uint8Array): unknown {
+  const bound = bytes.byteLength;
+  return decode(bytes, {
+    maxStrLength: bound,
+    maxBinLength: bound,
+    maxArrayLength: bound,
+    maxMapLength: bound,
+    maxExtLength: bound,
+  });
+}
+
+/**
+ * Returns null when `value` is plain data (null, booleans, finite or non-finite numbers, strings,
+ * Uint8Array, arrays and plain objects) nested at most `maxDepth` deep, else a reason. Iterative.
+ */
+export function plainDataProblem(value: unknown, maxDepth = MAX_NESTING_DEPTH): string | null {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    const v = item.value;
+    if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') continue;
+    if (v instanceof Uint8Array) continue;
+    if (typeof v !== 'object') return `unsupported value of type ${typeof v}`;
+    if (item.depth > maxDepth) return `nested deeper than ${maxDepth} levels`;
+    if (Array.isArray(v)) {
+      for (const child of v) pending.push({ value: child, depth: item.depth + 1 });
+      continue;
+    }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return 'unsupported object (extension type)';
+    for (const child of Object.values(v)) pending.push({ value: child, depth: item.depth + 1 });
+  }
+  return null;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A 53-bit non-cryptographic hash (cyrb53) of `bytes`, seeded by `seed`. Used to tell whether a retry
+ * carries the same command as the first attempt; identical on every replica.
+ */
+export function fingerprint53(bytes: Uint8Array, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** UTF-8 byte length of a string without allocating. Lone surrogates count as 3 bytes (U+FFFD). */
+export function utf8ByteLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) length += 1;
+    else if (unit < 0x800) length += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else length += 3;
+    } else length += 3;
+  }
+  return length;
+}
+
+/** True when `text` has no lone surrogate, i.e. it round-trips through UTF-8 unchanged. */
+export function isWellFormedUtf16(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    if (unit > 0xdbff || i + 1 >= text.length) return false;
+    const next = text.charCodeAt(i + 1);
+    if (next < 0xdc00 || next > 0xdfff) return false;
+    i++;
+  }
+  return true;
+}
+
+export function isNonNegativeSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,114 @@
+// The bytes of a Command log entry: which machine, the command, the client's idempotency key and the
+// proposing leader's clock. Layout (msgpack map, canonical key order):
+//   { v: 1, machine: string, logTimeMs: uint, idempotencyKey?: string, command: bin }
+// `command` is itself canonical msgpack, kept as bytes so a retry can be compared with the first
+// attempt without re-encoding it.
+
+import { badRequest } from './errors.ts';
+import type { CommandRejectedCode } from './errors.ts';
+import {
+  decodeUntrusted,
+  encodeCanonical,
+  isNonNegativeSafeInteger,
+  isPlainObject,
+  isWellFormedUtf16,
+  plainDataProblem,
+  utf8ByteLength,
+} from './codec.ts';
+import { isMachineName } from './types.ts';
+
+export const ENVELOPE_VERSION = 1;
+/** Idempotency keys are 1–256 bytes of UTF-8. */
+export const MAX_IDEMPOTENCY_KEY_BYTES = 256;
+
+export interface CommandEnvelope {
+  readonly machine: string;
+  readonly command: unknown;
+  readonly idempotencyKey?: string;
+  /** The proposing leader's wall clock at proposal time, in ms since the epoch. */
+  readonly logTimeMs: number;
+}
+
+export interface DecodedEnvelope extends CommandEnvelope {
+  /** The canonical encoding of `command`, as stored in the entry. */
+  readonly commandBytes: Uint8Array;
+}
+
+export type DecodeCommandResult =
+  | { readonly ok: true; readonly envelope: DecodedEnvelope }
+  | { readonly ok: false; readonly error: { readonly code: CommandRejectedCode; readonly message: string } };
+
+/** Returns null when `key` is acceptable, else why not. */
+export function idempotencyKeyProblem(key: unknown): string | null {
+  if (typeof key !== 'string') return 'idempotency key must be a string';
+  const bytes = utf8ByteLength(key);
+  if (bytes < 1 || bytes > MAX_IDEMPOTENCY_KEY_BYTES) {
+    return `idempotency key must be 1-${MAX_IDEMPOTENCY_KEY_BYTES} bytes of UTF-8`;
+  }
+  if (!isWellFormedUtf16(key)) return 'idempotency key is not valid UTF-8';
+  return null;
+}
+
+/**
+ * Encodes a command for the log. Throws CommandRejectedError (bad_request) for a bad machine name,
+ * idempotency key, time or a command that is not plain data. Validate the command with its machine first.
+ */
+export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
+  if (!isMachineName(envelope.machine)) throw badRequest(`invalid machine name ${JSON.stringify(envelope.machine)}`);
+  if (!isNonNegativeSafeInteger(envelope.logTimeMs)) throw badRequest('logTimeMs must be a non-negative integer');
+  if (envelope.idempotencyKey !== undefined) {
+    const problem = idempotencyKeyProblem(envelope.idempotencyKey);
+    if (problem) throw badRequest(problem);
+  }
+  const problem = plainDataProblem(envelope.command);
+  if (problem) throw badRequest(`command is not plain data: ${problem}`);
+  const fields: Record<string, unknown> = {
+    v: ENVELOPE_VERSION,
+    machine: envelope.machine,
+    logTimeMs: envelope.logTimeMs,
+    command: encodeCanonical(envelope.command),
+  };
+  if (envelope.idempotencyKey !== undefined) fields.idempotencyKey = envelope.idempotencyKey;
+  return encodeCanonical(fields);
+}
+
+/** Decodes an entry's bytes. Never throws: any input gives either an envelope or a bad_request error. */
+export function decodeCommand(bytes: Uint8Array): DecodeCommandResult {
+  try {
+    return decodeOrExplain(bytes);
+  } catch {
+    return reject('command envelope is not valid msgpack');
+  }
+}
+
+function decodeOrExplain(bytes: Uint8Array): DecodeCommandResult {
+  if (!(bytes instanceof Uint8Array)) return reject('command envelope must be bytes');
+  const outer = decodeUntrusted(bytes);
+  if (!isPlainObject(outer)) return reject('command envelope must be a map');
+  if (outer.v !== ENVELOPE_VERSION) return reject('unsupported command envelope version');
+  const { machine, logTimeMs, idempotencyKey, command } = outer;
+  if (!isMachineName(machine)) return reject('command envelope has an invalid machine name');
+  if (!isNonNegativeSafeInteger(logTimeMs)) return reject('command envelope has an invalid logTimeMs');
+  if (idempotencyKey !== undefined && idempotencyKey !== null) {
+    const problem = idempotencyKeyProblem(idempotencyKey);
+    if (problem) return reject(`command envelope: ${problem}`);
+  }
+  if (!(command instanceof Uint8Array)) return reject('command envelope has no command bytes');
+  let decoded: unknown;
+  try {
+    decoded = decodeUntrusted(command);
+  } catch {
+    return reject('command is not valid msgpack');
+  }
+  const problem = plainDataProblem(decoded);
+  if (problem) return reject(`command is not plain data: ${problem}`);
+  const envelope: DecodedEnvelope =
+    typeof idempotencyKey === 'string'
+      ? { machine, logTimeMs, idempotencyKey, command: decoded, commandBytes: command }
+      : { machine, logTimeMs, command: decoded, commandBytes: command };
+  return { ok: true, envelope };
+}
+
+function reject(message: string): DecodeCommandResult {
+  return { ok: false, error: { code: 'bad_request', message } };
+}

@@ -1,0 +1,56 @@
+// Read-only queries over the KV state. Local: they read this replica's applied state (the caller
+// decides whether that is linearizable by waiting for a read index first).
+
+import type { ExpireTarget, KvEntryView, KvListItem, KvListResult, KvQuery, KvQueryResults, TombstoneView } from './commands.ts';
+import { compareKeys, lowerBound, upperBound } from './keys.ts';
+import type { KvState } from './state.ts';
+
+export function runKvQuery(state: KvState, query: KvQuery): KvQueryResults[keyof KvQueryResults] {
+  switch (query.type) {
+    case 'get':
+      return getEntry(state, query.key);
+    case 'list':
+      return listEntries(state, query.prefix ?? '', query.after, query.limit ?? 100);
+    case 'revision':
+      return { revision: state.revision };
+    case 'expired':
+      return { keys: expiredKeys(state, query.nowMs, query.limit ?? 100) };
+    case 'tombstone':
+      return getTombstone(state, query.key);
+  }
+}
+
+export function getEntry(state: KvState, key: string): KvEntryView | null {
+  const entry = state.live.get(key);
+  return entry ? { key, ...entry } : null;
+}
+
+export function getTombstone(state: KvState, key: string): TombstoneView | null {
+  const tombstone = state.tombstones.get(key);
+  return tombstone ? { key, ...tombstone } : null;
+}
+
+/** Keys starting with `prefix` and strictly after `after`, in key order. */
+export function listEntries(state: KvState, prefix: string, after: string | undefined, limit: number): KvListResult {
+  const keys = state.sortedKeys;
+  let start = lowerBound(keys, prefix);
+  if (after !== undefined) start = Math.max(start, upperBound(keys, after));
+  const items: KvListItem[] = [];
+  let i = start;
+  for (; i < keys.length && items.length < limit; i++) {
+    const key = keys[i]!;
+    if (!key.startsWith(prefix)) break;
+    const entry = state.live.get(key)!;
+    items.push({ key, revision: entry.modRevision, value: entry.value });
+  }
+  const more = i < keys.length && keys[i]!.startsWith(prefix);
+  return { items, next: more && items.length > 0 ? items[items.length - 1]!.key : null, revision: state.revision };
+}
+
+/** Live keys whose TTL passed at `nowMs`: soonest expiry first, then key order. */
+export function expiredKeys(state: KvState, nowMs: number, limit: number): ExpireTarget[] {
+  const due: Array<{ key: string; expiresAtMs: number }> = [];
+  for (const [key, expiresAtMs] of state.ttl) if (expiresAtMs <= nowMs) due.push({ key, expiresAtMs });
+  due.sort((a, b) => a.expiresAtMs - b.expiresAtMs || compareKeys(a.key, b.key));
+  return due.slice(0, limit).map(({ key }) => ({ key, modRevision: state.live.get(key)!.modRevision }));
+}

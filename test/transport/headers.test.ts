@@ -1,0 +1,36 @@
+import { headers } from '@nats-io/nats-core';
+import { describe, expect, it } from 'vitest';
+import { ATLAS_HEADER, atlasHeaders, consensusHeaders, headersMatchMessage } from '../../actors/transport/headers.ts';
+import type { Message } from '../../actors/raft/types.ts';
+
+const vote: Message = { type: 'Vote', from: 'r1', to: 'r2', term: 12, lamport: 345, lastLogIndex: 9, lastLogTerm: 11, transfer: false };
+
+describe('Atlas headers', () => {
+  it('uses the exact contract names', () => {
+    expect(ATLAS_HEADER).toEqual({ type: 'Atlas-Type', from: 'Atlas-From', term: 'Atlas-Term', lamport: 'Atlas-Lamport' });
+  });
+
+  it('builds the four consensus headers from the body', () => {
+    const h = consensusHeaders(vote);
+    expect(h.get('Atlas-Type')).toBe('Vote');
+    expect(h.get('Atlas-From')).toBe('r1');
+    expect(h.get('Atlas-Term')).toBe('12');
+    expect(h.get('Atlas-Lamport')).toBe('345');
+    expect(headersMatchMessage(h, vote)).toBe(true);
+  });
+
+  it('builds event headers without From and Term when not given', () => {
+    const h = atlasHeaders({ type: 'leader', lamport: 7 });
+    expect(h.keys().sort()).toEqual(['Atlas-Lamport', 'Atlas-Type']);
+  });
+
+  it('detects missing or disagreeing headers', () => {
+    expect(headersMatchMessage(undefined, vote)).toBe(false);
+    expect(headersMatchMessage(headers(), vote)).toBe(false);
+    for (const [key, value] of [['Atlas-From', 'r9'], ['Atlas-Term', '13'], ['Atlas-Type', 'Append'], ['Atlas-Lamport', '1']] as const) {
+      const h = consensusHeaders(vote);
+      h.set(key, value);
+      expect(headersMatchMessage(h, vote), key).toBe(false);
+    }
+  });
+});
