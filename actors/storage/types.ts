@@ -1,13 +1,13 @@
 // Durable storage contracts used by a replica actor. Backends: in-memory (simulator and unit tests),
 // files (Node host, infra/node), Durable Object storage (workerd). Every backend passes the same
-// conformance suite (test/storage/conformance.ts).
+// conformance suite (actors/storage/conformance.ts, run by test/storage/conformance.test.ts).
 
 import type { Entry, HardState, RestoredState, Snapshot } from '../raft/types.ts';
 
 /**
  * The replica's Raft log, hard state and latest snapshot.
  *
- * Writes are buffered: `append`, `setHardState`, `saveSnapshot` and `compact` take effect in memory at
+ * Writes are buffered: `append`, `setHardState` and `saveSnapshot` take effect in memory at
  * once (a later `load` in the same process sees them) but are durable only after the `sync()` that
  * follows them resolves. A crash loses exactly the writes whose sync had not resolved; it never loses
  * or reorders a write that was covered by a resolved sync, and it never leaves a partially applied

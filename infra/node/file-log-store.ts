@@ -1,0 +1,476 @@
+// LogStore on real files, for replicas hosted by Node.
+//
+// Layout under `dir`:
+//   log/<20-digit first index>.seg      append-only segments (record format: file-segment-format.ts)
+//   hardstate                           the hard state, checksummed, replaced atomically
+//   snapshots/<index>-<term>.snap       the latest snapshot, checksummed, written atomically
+//
+// Writes only change the in-memory model and buffers; `sync()` claims everything buffered so far (later
+// writes belong to the next sync) and makes it durable in this order, each step after the previous one
+// is durable:
+//   1. the new snapshot file;
+//   2. deletions: segments dropped by a truncation or made obsolete by the snapshot, older snapshots;
+//   3. segment data: per segment one optional truncate (+ datasync), ONE write call and ONE datasync;
+//      then the log directory if a segment was created;
+//   4. the hard state (its temp file is written and fsynced concurrently with steps 1-3, and renamed
+//      into place last, so a durable commit index never points past the durable log).
+// A crash in between leaves a state recovery (file-log-recovery.ts) maps to a valid log.
+
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeHardState, encodeSnapshotHeader } from '../../actors/storage/entry-codec.ts';
+import { assertAppendable, assertSnapshotNotOlder } from '../../actors/storage/log-state.ts';
+import type { LogStore } from '../../actors/storage/types.ts';
+import type { Entry, HardState, RestoredState, Snapshot } from '../../actors/raft/types.ts';
+import { fsyncDirectory, replaceFileAtomically, stageFile, unlinkIfPresent, writeAll } from './file-atomic.ts';
+import type { FsyncCounter, StagedFile } from './file-atomic.ts';
+import { FRAME_HEADER_BYTES, frameParts } from './file-checksummed.ts';
+import {
+  HARD_STATE_FILE,
+  HARD_STATE_MAGIC,
+  SNAPSHOT_MAGIC,
+  logDirectory,
+  readSnapshotFile,
+  recoverLog,
+  snapshotFileName,
+  type LogDirectory,
+} from './file-log-recovery.ts';
+import { RecordBuffer, scanSegment, segmentFileName } from './file-segment-format.ts';
+
+export interface FileLogStoreOptions {
+  /** A segment stops receiving entries once it holds at least this many bytes. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /** Called after every sync that wrote something, with its duration and the bytes it wrote. */
+  readonly onSync?: (latencyMs: number, bytes: number) => void;
+  /** Receives one line per repaired torn tail. Default console.error. */
+  readonly log?: (line: string) => void;
+}
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+interface Segment {
+  readonly firstIndex: number;
+  readonly path: string;
+  /** Size of the file once every claimed sync has completed. */
+  fileBytes: number;
+  /** From this offset on (<= fileBytes) the next sync replaces the file's content with `tail`. */
+  dirtyFrom: number;
+  /** Records not yet claimed by a sync; they start at `dirtyFrom`. */
+  readonly tail: RecordBuffer;
+  /** Whether the file exists or a claimed sync creates it. */
+  created: boolean;
+  /** Open while the segment receives writes; owned by the sync that is running. */
+  handle: FileHandle | null;
+}
+
+interface SegmentWrite {
+  readonly segment: Segment;
+  readonly truncateTo: number | null;
+  readonly position: number;
+  readonly bytes: Uint8Array;
+  readonly create: boolean;
+}
+
+/** Everything one sync makes durable, claimed at its start. */
+interface SyncJob {
+  readonly snapshot: { readonly name: string; readonly parts: Uint8Array[] } | null;
+  readonly deleteSegments: Segment[];
+  readonly deleteSnapshots: string[];
+  readonly writes: SegmentWrite[];
+  readonly hardState: Uint8Array[] | null;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export class FileLogStore implements LogStore, FsyncCounter {
+  /** Syncs that wrote something. */
+  syncCount = 0;
+  /** Every fsync and fdatasync issued, including directories and temp files. */
+  fsyncCount = 0;
+
+  private readonly segmentBytes: number;
+  private readonly onSync: ((latencyMs: number, bytes: number) => void) | undefined;
+  private readonly log: (line: string) => void;
+
+  private loaded = false;
+  private closed = false;
+  private failure: unknown = null;
+  private running: Promise<void> | null = null;
+
+  private snapshotIndex = 0;
+  private snapshotTerm = 0;
+  private lastIndex = 0;
+  /** Terms and record offsets of the entries after the snapshot: slot i holds entry snapshotIndex + 1 + i. */
+  private terms: number[] = [];
+  private offsets: number[] = [];
+  /** Segments holding those entries, in index order. The last one receives appends. */
+  private segments: Segment[] = [];
+
+  private hardState: HardState = { term: 0, vote: null, commit: 0 };
+  private claimedHardState: HardState = this.hardState;
+  private pendingSnapshot: Snapshot | null = null;
+  /** Snapshot files that exist or are being written; after a sync, only the newest. */
+  private snapshotFiles = new Set<string>();
+  private currentSnapshotFile: string | null = null;
+  private snapshotFileBytes = 0;
+  private pendingDeletes: Segment[] = [];
+
+  private constructor(
+    private readonly dir: LogDirectory,
+    options: FileLogStoreOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.onSync = options.onSync;
+    this.log = options.log ?? ((line) => console.error(line));
+  }
+
+  /** Opens the store in `dir` (created if missing). Nothing is read until `load()`. */
+  static async open(dir: string, options: FileLogStoreOptions = {}): Promise<FileLogStore> {
+    if (options.segmentBytes !== undefined && !(options.segmentBytes > 0)) {
+      throw new RangeError(`segmentBytes must be positive, got ${options.segmentBytes}`);
+    }
+    return new FileLogStore(logDirectory(dir), options);
+  }
+
+  async load(): Promise<RestoredState> {
+    this.checkUsable();
+    if (this.loaded) return this.readBack();
+    const recovered = await recoverLog(this.dir, this.log, this);
+    this.loaded = true;
+    this.hardState = this.claimedHardState = recovered.hardState;
+    this.snapshotIndex = recovered.snapshot?.meta.index ?? 0;
+    this.snapshotTerm = recovered.snapshot?.meta.term ?? 0;
+    this.lastIndex = this.snapshotIndex + recovered.entries.length;
+    this.terms = recovered.entries.map((entry) => entry.term);
+    this.offsets = recovered.entryOffsets;
+    this.segments = recovered.segments.map((segment) => ({
+      firstIndex: segment.firstIndex,
+      path: join(this.dir.log, segmentFileName(segment.firstIndex)),
+      fileBytes: segment.bytes,
+      dirtyFrom: segment.bytes,
+      tail: new RecordBuffer(),
+      created: true,
+      handle: null,
+    }));
+    this.currentSnapshotFile = recovered.snapshotFile;
+    this.snapshotFileBytes = recovered.snapshotFileBytes;
+    this.snapshotFiles = new Set(recovered.snapshotFile === null ? [] : [recovered.snapshotFile]);
+    return { hardState: recovered.hardState, snapshot: recovered.snapshot, entries: recovered.entries };
+  }
+
+  append(entries: readonly Entry[]): void {
+    this.checkWritable();
+    if (entries.length === 0) return;
+    assertAppendable(entries, this.snapshotIndex, this.lastIndex);
+    if (entries[0]!.index <= this.lastIndex) this.truncateFrom(entries[0]!.index);
+    for (const entry of entries) {
+      let segment = this.segments.at(-1);
+      if (segment === undefined || logicalBytes(segment) >= this.segmentBytes) {
+        segment = this.newSegment(entry.index);
+      }
+      this.offsets.push(logicalBytes(segment));
+      this.terms.push(entry.term);
+      segment.tail.appendRecord(entry);
+    }
+    this.lastIndex = entries.at(-1)!.index;
+  }
+
+  setHardState(hardState: HardState): void {
+    this.checkWritable();
+    this.hardState = { ...hardState };
+  }
+
+  saveSnapshot(snapshot: Snapshot): void {
+    this.checkWritable();
+    assertSnapshotNotOlder(snapshot, this.snapshotIndex);
+    const { index, term } = snapshot.meta;
+    const agrees =
+      (index === this.snapshotIndex && term === this.snapshotTerm) ||
+      (index > this.snapshotIndex && index <= this.lastIndex && this.terms[index - this.snapshotIndex - 1] === term);
+    if (agrees) {
+      const covered = index - this.snapshotIndex;
+      this.terms.splice(0, covered);
+      this.offsets.splice(0, covered);
+      while (this.segments.length > 0 && this.segmentLastIndex(0) <= index) this.dropSegment(this.segments.shift()!);
+    } else {
+      for (const segment of this.segments) this.dropSegment(segment);
+      this.segments = [];
+      this.terms = [];
+      this.offsets = [];
+      this.lastIndex = index;
+    }
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+    this.pendingSnapshot = snapshot;
+  }
+
+  async sync(): Promise<void> {
+    this.checkUsable();
+    if (this.running !== null) throw new Error('FileLogStore.sync called while a sync is still running');
+    const job = this.claim();
+    if (job === null) return;
+    const run = this.runJob(job);
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await run;
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  sizeBytes(): { log: number; snapshot: number } {
+    const log = this.segments.reduce((sum, segment) => sum + logicalBytes(segment), 0);
+    return { log, snapshot: this.pendingSnapshot === null ? this.snapshotFileBytes : snapshotFileBytes(this.pendingSnapshot) };
+  }
+
+  /** Waits for a running sync, syncs what is still buffered and releases the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.running;
+    if (this.failure === null && this.loaded) await this.sync();
+    await this.release();
+  }
+
+  /**
+   * Releases the files and drops every unsynced write, as a process crash would (a running sync is
+   * allowed to finish first). For tests and the crash harness; the store is unusable afterwards.
+   */
+  async abandon(): Promise<void> {
+    await this.running;
+    await this.release();
+  }
+
+  // --- in-memory model ---------------------------------------------------------------------------
+
+  private truncateFrom(index: number): void {
+    const slot = index - this.snapshotIndex - 1;
+    const position = this.segmentPosition(index);
+    const segment = this.segments[position]!;
+    for (const later of this.segments.splice(position + 1)) this.dropSegment(later);
+    const offset = this.offsets[slot]!;
+    if (offset >= segment.dirtyFrom) {
+      segment.tail.truncate(offset - segment.dirtyFrom);
+    } else {
+      segment.dirtyFrom = offset;
+      segment.tail.truncate(0);
+    }
+    this.terms.length = slot;
+    this.offsets.length = slot;
+    this.lastIndex = index - 1;
+  }
+
+  private newSegment(firstIndex: number): Segment {
+    const segment: Segment = {
+      firstIndex,
+      path: join(this.dir.log, segmentFileName(firstIndex)),
+      fileBytes: 0,
+      dirtyFrom: 0,
+      tail: new RecordBuffer(),
+      created: false,
+      handle: null,
+    };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /** Forgets a segment; its file, if one exists or is being created, is deleted by the next sync. */
+  private dropSegment(segment: Segment): void {
+    if (segment.created) this.pendingDeletes.push(segment);
+  }
+
+  /** Position in `segments` of the segment holding entry `index`. */
+  private segmentPosition(index: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.segments[middle]!.firstIndex <= index) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  private segmentLastIndex(position: number): number {
+    const next = this.segments[position + 1];
+    return next === undefined ? this.lastIndex : next.firstIndex - 1;
+  }
+
+  // --- sync --------------------------------------------------------------------------------------
+
+  /** Takes every buffered write into a job; null when there is nothing to do. */
+  private claim(): SyncJob | null {
+    const writes: SegmentWrite[] = [];
+    for (const segment of this.segments) {
+      if (segment.dirtyFrom === segment.fileBytes && segment.tail.length === 0) continue;
+      const position = segment.dirtyFrom;
+      const bytes = segment.tail.take();
+      writes.push({
+        segment,
+        truncateTo: position < segment.fileBytes ? position : null,
+        position,
+        bytes,
+        create: !segment.created,
+      });
+      segment.fileBytes = segment.dirtyFrom = position + bytes.byteLength;
+      segment.created = true;
+    }
+    let snapshot: SyncJob['snapshot'] = null;
+    let deleteSnapshots: string[] = [];
+    if (this.pendingSnapshot !== null) {
+      const name = snapshotFileName(this.pendingSnapshot.meta.index, this.pendingSnapshot.meta.term);
+      const parts = frameParts(SNAPSHOT_MAGIC, [encodeSnapshotHeader(this.pendingSnapshot), this.pendingSnapshot.data]);
+      snapshot = { name, parts };
+      deleteSnapshots = [...this.snapshotFiles].filter((file) => file !== name);
+      this.snapshotFiles = new Set([name]);
+      this.currentSnapshotFile = name;
+      this.snapshotFileBytes = snapshotFileBytes(this.pendingSnapshot);
+      this.pendingSnapshot = null;
+    }
+    let hardState: Uint8Array[] | null = null;
+    if (!sameHardState(this.hardState, this.claimedHardState)) {
+      hardState = frameParts(HARD_STATE_MAGIC, [encodeHardState(this.hardState)]);
+      this.claimedHardState = this.hardState;
+    }
+    const deleteSegments = this.pendingDeletes;
+    this.pendingDeletes = [];
+    const empty = writes.length === 0 && snapshot === null && hardState === null && deleteSegments.length === 0;
+    return empty ? null : { snapshot, deleteSegments, deleteSnapshots, writes, hardState };
+  }
+
+  private async runJob(job: SyncJob): Promise<void> {
+    const startedMs = performance.now();
+    let bytes = 0;
+    const stagedHardState: Promise<StagedFile> | null =
+      job.hardState === null ? null : stageFile(this.dir.root, HARD_STATE_FILE, job.hardState, this);
+    // Observed at the end; a failure before then must not surface as an unhandled rejection.
+    stagedHardState?.catch(() => undefined);
+    try {
+      if (job.snapshot !== null) {
+        await replaceFileAtomically(this.dir.snapshots, job.snapshot.name, job.snapshot.parts, this);
+        bytes += job.snapshot.parts.reduce((sum, part) => sum + part.byteLength, 0);
+      }
+      for (const segment of job.deleteSegments) {
+        await this.closeHandle(segment);
+        await unlinkIfPresent(segment.path);
+      }
+      for (const name of job.deleteSnapshots) await unlinkIfPresent(join(this.dir.snapshots, name));
+      if (job.deleteSegments.length > 0) await fsyncDirectory(this.dir.log, this);
+      let created = false;
+      for (const write of job.writes) {
+        bytes += await this.writeSegment(write);
+        created ||= write.create;
+      }
+      if (created) await fsyncDirectory(this.dir.log, this);
+      for (const write of job.writes) {
+        if (write.segment !== this.segments.at(-1)) await this.closeHandle(write.segment);
+      }
+      if (stagedHardState !== null) {
+        await (await stagedHardState).commit();
+        bytes += job.hardState!.reduce((sum, part) => sum + part.byteLength, 0);
+      }
+    } finally {
+      await stagedHardState?.catch(() => undefined);
+    }
+    this.syncCount++;
+    try {
+      this.onSync?.(performance.now() - startedMs, bytes);
+    } catch (error) {
+      // A metrics callback must not turn a durable sync into a failed one.
+      this.log(`atlas storage: onSync callback threw: ${String(error)}`);
+    }
+  }
+
+  private async writeSegment(write: SegmentWrite): Promise<number> {
+    const { segment } = write;
+    segment.handle ??= await open(segment.path, write.create ? 'wx' : 'r+');
+    if (write.truncateTo !== null) {
+      // Durable before new records land where old ones were, so recovery never sees them interleaved.
+      await segment.handle.truncate(write.truncateTo);
+      await segment.handle.datasync();
+      this.fsyncCount++;
+    }
+    if (write.bytes.byteLength > 0) await writeAll(segment.handle, [write.bytes], write.position);
+    await segment.handle.datasync();
+    this.fsyncCount++;
+    return write.bytes.byteLength;
+  }
+
+  private async closeHandle(segment: Segment): Promise<void> {
+    const handle = segment.handle;
+    segment.handle = null;
+    await handle?.close();
+  }
+
+  // --- later loads and lifecycle -----------------------------------------------------------------
+
+  /** The current view (synced plus buffered writes), read back from the files and the buffers. */
+  private async readBack(): Promise<RestoredState> {
+    await this.running;
+    this.checkUsable();
+    const snapshot =
+      this.pendingSnapshot ??
+      (this.currentSnapshotFile === null ? null : await readSnapshotFile(this.dir, this.currentSnapshotFile));
+    const entries: Entry[] = [];
+    for (const [position, segment] of this.segments.entries()) {
+      const bytes = new Uint8Array(segment.dirtyFrom + segment.tail.length);
+      if (segment.dirtyFrom > 0) {
+        await readPrefix(segment.path, bytes.subarray(0, segment.dirtyFrom));
+      }
+      bytes.set(segment.tail.contents(), segment.dirtyFrom);
+      const expectedIndex = position === 0 ? this.snapshotIndex + 1 : segment.firstIndex;
+      const start = position === 0 ? (this.offsets[0] ?? bytes.byteLength) : 0;
+      entries.push(...scanSegment(segment.path, bytes, { start, expectedIndex, allowTornTail: false }).entries);
+    }
+    return { hardState: this.hardState, snapshot, entries };
+  }
+
+  private async release(): Promise<void> {
+    this.closed = true;
+    for (const segment of [...this.segments, ...this.pendingDeletes]) await this.closeHandle(segment);
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new Error('FileLogStore used after close');
+    if (this.failure !== null) {
+      throw new Error('FileLogStore is unusable after a failed sync; reopen it', { cause: this.failure });
+    }
+  }
+
+  private checkWritable(): void {
+    this.checkUsable();
+    if (!this.loaded) throw new Error('FileLogStore: load() must be called before any write');
+  }
+}
+
+/** Fills `target` with the first `target.byteLength` bytes of the file at `path`. */
+async function readPrefix(path: string, target: Uint8Array): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    let done = 0;
+    while (done < target.byteLength) {
+      const { bytesRead } = await handle.read(target, done, target.byteLength - done, done);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than the ${target.byteLength} bytes written to it`);
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function logicalBytes(segment: Segment): number {
+  return segment.dirtyFrom + segment.tail.length;
+}
+
+function snapshotFileBytes(snapshot: Snapshot): number {
+  return FRAME_HEADER_BYTES + encodeSnapshotHeader(snapshot).byteLength + snapshot.data.byteLength;
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
