@@ -1,14 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
-// One run covers every layer: unit and scenario tests, the simulator soak, and integration tests that
-// spawn real nats-server and replica processes. Integration files are slow to start, so they get a
-// generous per-test timeout; the core's tests finish in milliseconds.
+// Two projects, run one after the other by `npm test`:
+//   core         — unit, scenario, simulator, storage, transport and in-process contract tests, in
+//                  parallel across the cores;
+//   integration  — real nats-server and replica processes, one file at a time so timing-sensitive
+//                  tests (elections, failover) do not compete with the simulator for CPU.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    reporters: ['default'],
+    projects: [
+      {
+        test: {
+          name: 'core',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/**', 'node_modules/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
