@@ -93,7 +93,7 @@ export class RaftLog {
       if (t <= term) return i;
       i--;
     }
-    return this.snapshot.index;
+    return i;
   }
 
   /** Leader append of fresh entries at the end. */
@@ -130,7 +130,9 @@ export class RaftLog {
   private truncateFrom(index: number): void {
     this.entries.length = index - this.snapshot.index - 1;
     if (index <= this.inProgressIndex) {
-      this.truncatedWhileInProgress = Math.min(this.truncatedWhileInProgress, index);
+      if (this.inProgressIndex > this.persistedIndex) {
+        this.truncatedWhileInProgress = Math.min(this.truncatedWhileInProgress, index);
+      }
       this.inProgressIndex = index - 1;
     }
     this.persistedIndex = Math.min(this.persistedIndex, index - 1);

@@ -111,6 +111,12 @@ export interface RaftStatus {
 
 const EMPTY_DATA = new Uint8Array(0);
 
+/**
+ * The persisted Lamport ceiling is raised by this much once the clock is within half of it of the
+ * ceiling; until the raise is durable the old ceiling still bounds every time handed out.
+ */
+export const LAMPORT_LEASE = 1 << 16;
+
 /** Messages that promise durability of entries or of a vote: always sent after the Ready's persist. */
 const DURABLE_PROMISES = new Set<Message['type']>(['Vote', 'VoteResponse', 'AppendResponse', 'InstallSnapshotResponse']);
 
@@ -134,6 +140,7 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   private tickCount = 0;
   private clock = 0;
+  private lamportCeiling = 0;
 
   private leadTransferee: NodeId | null = null;
   private transferElapsed = 0;
@@ -195,8 +202,9 @@ export class Raft {
     this.config = this.configHistory[this.configHistory.length - 1]!.config;
     this.term = restored.hardState.term;
     this.vote = restored.hardState.vote;
-    this.clock = Math.max(snapMeta.lamport, restored.entries.at(-1)?.lamport ?? 0);
-    this.prevHard = { term: this.term, vote: this.vote, commit: restored.hardState.commit };
+    this.lamportCeiling = restored.hardState.lamportCeiling ?? 0;
+    this.clock = Math.max(snapMeta.lamport, restored.entries.at(-1)?.lamport ?? 0, this.lamportCeiling);
+    this.prevHard = { ...restored.hardState, lamportCeiling: this.lamportCeiling };
     this.becomeFollower(this.term, null);
     this.prevSoft = this.softState();
   }
@@ -212,7 +220,7 @@ export class Raft {
 
   /** Feeds one message received from the network. */
   step(m: Message): void {
-    this.clock = Math.max(this.clock, m.lamport) + 1;
+    this.advanceClock(Math.max(this.clock, m.lamport) + 1);
     if (m.to !== this.id) return;
     if (m.term > this.term) {
       if (m.type === 'PreVote' || m.type === 'Vote') {
@@ -325,8 +333,7 @@ export class Raft {
 
   /** Applies a Lamport timestamp observed outside consensus (a client's clock). Returns the new clock. */
   observeLamport(received: number): number {
-    this.clock = Math.max(this.clock, received) + 1;
-    return this.clock;
+    return this.advanceClock(Math.max(this.clock, received) + 1);
   }
 
   get lamport(): number {
@@ -390,6 +397,25 @@ export class Raft {
     return ready;
   }
 
+  /**
+   * Messages that may go out right now, even while a Ready is being persisted: the leader's Appends
+   * for entries proposed since (they do not depend on the leader's own durability; it counts itself
+   * toward commit only once its persist is confirmed). Empty while a new term or vote awaits persist.
+   * Lets followers start their fsync while the leader runs its own.
+   */
+  takeSendableMessages(): Message[] {
+    if (this.role === 'leader' && this.broadcastPending) {
+      this.broadcastPending = false;
+      this.broadcastAppend(true);
+    }
+    if (this.msgs.length === 0 || this.hardStateChanged(this.hardStateToPersist())) return [];
+    const now: Message[] = [];
+    const later: Message[] = [];
+    for (const m of this.msgs) (this.mustFollowPersist(m) ? later : now).push(m);
+    this.msgs = later;
+    return now;
+  }
+
   /** The shell finished executing `ready` (persisted, sent, applied). */
   advance(ready: Ready): void {
     invariant(this.readyOutstanding, 'advance() without an outstanding Ready');
@@ -451,7 +477,7 @@ export class Raft {
 
   /** Hard state handed to the shell for persisting. */
   protected hardStateToPersist(): HardState {
-    return { term: this.term, vote: this.vote, commit: this.log.committed };
+    return { term: this.term, vote: this.vote, commit: this.log.committed, lamportCeiling: this.lamportCeiling };
   }
 
   /** Whether `m` may only be sent once this Ready is durable. */
@@ -751,7 +777,7 @@ export class Raft {
     this.log.restore(meta);
     this.snapshotData = snapshot;
     this.snapshotToInstall = snapshot;
-    this.clock = Math.max(this.clock, meta.lamport);
+    this.advanceClock(Math.max(this.clock, meta.lamport));
     // Config entries kept after the snapshot (if the log matched) still apply on top of its config.
     const kept = this.configHistory.filter((c) => c.index > meta.index && c.index <= this.log.lastIndex());
     this.configHistory = [{ index: meta.index, config: meta.config }, ...kept];
@@ -809,6 +835,7 @@ export class Raft {
       this.sendAppend(m.from);
       return;
     }
+    const wasPaused = pr.isPaused();
     const updated = pr.maybeUpdate(m.index);
     if (updated || (pr.state === 'probe' && pr.match === m.index)) {
       if (pr.state === 'probe') pr.becomeReplicate();
@@ -818,7 +845,7 @@ export class Raft {
       }
     }
     if (updated && this.maybeCommit()) this.broadcastAppend(true);
-    else this.sendAppend(m.from);
+    else this.sendAppend(m.from, wasPaused);
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send({ type: 'TimeoutNow', to: m.from });
     }
@@ -842,7 +869,10 @@ export class Raft {
       // An Append may have been lost: retry from the known match point if nothing arrived lately.
       const silent = this.tickCount - pr.lastSendTick >= 2 * this.opts.heartbeatTicks;
       if (pr.state === 'probe') pr.probeSent = false;
-      else if (silent && m.lastIndex < pr.next - 1) pr.becomeProbe();
+      // In replicate state a silent window means the unanswered Appends or their acknowledgements were
+      // lost: even when the follower already holds everything sent (only the ack was lost), a full
+      // window would otherwise stay paused forever. Probing resends from the match point.
+      else if (silent) pr.becomeProbe();
       this.sendAppend(m.from);
     }
   }
@@ -889,7 +919,7 @@ export class Raft {
   private sendAppend(to: NodeId, allowEmpty = false): void {
     const pr = this.progress.get(to);
     if (!pr) return;
-    let sentEmpty = false;
+    let sentAny = false;
     while (!pr.isPaused()) {
       const prevIndex = pr.next - 1;
       const prevTerm = this.log.term(prevIndex);
@@ -900,11 +930,11 @@ export class Raft {
         return;
       }
       const entries = pr.next <= this.log.lastIndex() ? this.log.slice(pr.next, this.log.lastIndex(), this.opts.maxAppendBytes) : [];
-      if (entries.length === 0 && pr.state === 'replicate' && (!allowEmpty || sentEmpty)) return;
+      if (entries.length === 0 && pr.state === 'replicate' && (!allowEmpty || sentAny)) return;
       this.send({ type: 'Append', to, prevIndex, prevTerm, entries, commit: this.log.committed });
       pr.sentAppend(prevIndex + entries.length, entries.length);
       pr.lastSendTick = this.tickCount;
-      if (entries.length === 0) sentEmpty = true;
+      sentAny = true;
       if (pr.state !== 'replicate') return;
     }
   }
@@ -927,7 +957,7 @@ export class Raft {
     const entries: Entry[] = items.map((item) => ({
       index: ++index,
       term: this.term,
-      lamport: ++this.clock,
+      lamport: this.advanceClock(this.clock + 1),
       type: item.type,
       data: item.data,
     }));
@@ -1025,8 +1055,19 @@ export class Raft {
   // Plumbing
 
   private send(m: Outgoing): void {
-    this.clock++;
-    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term, lamport: this.clock } as Message);
+    const lamport = this.advanceClock(this.clock + 1);
+    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term, lamport } as Message);
+  }
+
+  /** Moves the Lamport clock forward (never back) and keeps the persisted ceiling ahead of it. */
+  private advanceClock(to: number): number {
+    if (to > this.clock) this.clock = to;
+    if (this.clock > this.lamportCeiling - LAMPORT_LEASE / 2) this.reserveLamport();
+    return this.clock;
+  }
+
+  private reserveLamport(): void {
+    this.lamportCeiling = this.clock + LAMPORT_LEASE;
   }
 
   private assertLeader(): void {
@@ -1034,7 +1075,7 @@ export class Raft {
   }
 
   private hardStateChanged(hard: HardState): boolean {
-    return hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    return hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote || hard.lamportCeiling !== this.prevHard.lamportCeiling;
   }
 }
 

@@ -26,6 +26,11 @@ export interface HardState {
   readonly term: number;
   readonly vote: NodeId | null;
   readonly commit: number;
+  /**
+   * An upper bound on every Lamport time this replica has handed out. A restarted replica resumes its
+   * clock from here, so its clock never goes backwards. Raised rarely (see raft.ts LAMPORT_LEASE).
+   */
+  readonly lamportCeiling?: number;
 }
 
 /** Voters form quorums; learners receive the log but neither vote nor count toward commit. */

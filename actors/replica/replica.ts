@@ -80,6 +80,7 @@ export class Replica {
   private readonly softListeners = new Set<(soft: SoftState) => void>();
   private soft: SoftState;
   private loopRunning = false;
+  private earlySendScheduled = false;
   private stopTicker: (() => void) | null = null;
   private readCounter = 0;
   private failure: Error | null = null;
@@ -311,7 +312,11 @@ export class Replica {
   }
 
   private kick(): void {
-    if (this.loopRunning || this.stopped || this.failure) return;
+    if (this.stopped || this.failure) return;
+    if (this.loopRunning) {
+      this.scheduleEarlySend();
+      return;
+    }
     if (!this.core.hasReady()) return;
     this.loopRunning = true;
     // Let every input that arrived in this macrotask land in the core first: they share one batch.
@@ -326,6 +331,18 @@ export class Replica {
           this.fail(error instanceof Error ? error : new Error(String(error)));
         },
       );
+    });
+  }
+
+  /** While a batch is being persisted, sends what need not wait for it (the leader's new Appends). */
+  private scheduleEarlySend(): void {
+    if (this.earlySendScheduled || this.soft.role !== 'leader') return;
+    this.earlySendScheduled = true;
+    queueMicrotask(() => {
+      this.earlySendScheduled = false;
+      if (this.stopped || this.failure) return;
+      const messages = this.core.takeSendableMessages();
+      if (messages.length > 0) this.transport.send(messages);
     });
   }
 

@@ -15,7 +15,7 @@ export class CodecError extends Error {
 }
 
 export const ENTRY_HEADER_BYTES = 29;
-const HARD_STATE_VERSION = 1;
+const HARD_STATE_VERSION = 2;
 const SNAPSHOT_VERSION = 1;
 const TWO_POW_32 = 0x1_0000_0000;
 const MAX_HIGH_WORD = 0x1f_ffff;
@@ -91,33 +91,40 @@ export function decodeEntry(bytes: Uint8Array): Entry {
 
 // --- HardState -------------------------------------------------------------------------------------
 
+/** Layout: version u8, term, commit, has-vote u8, vote length u32, lamport ceiling, vote bytes. */
 export function encodeHardState(hardState: HardState): Uint8Array {
   const vote = hardState.vote === null ? null : utf8Encoder.encode(hardState.vote);
-  const bytes = new Uint8Array(22 + (vote?.byteLength ?? 0));
+  const bytes = new Uint8Array(HARD_STATE_FIXED_BYTES + (vote?.byteLength ?? 0));
   const view = viewOf(bytes);
   view.setUint8(0, HARD_STATE_VERSION);
   writeSafeInteger(view, 1, hardState.term, 'hard state term');
   writeSafeInteger(view, 9, hardState.commit, 'hard state commit');
   view.setUint8(17, vote === null ? 0 : 1);
   view.setUint32(18, vote?.byteLength ?? 0, true);
-  if (vote !== null) bytes.set(vote, 22);
+  writeSafeInteger(view, 22, hardState.lamportCeiling ?? 0, 'hard state lamport ceiling');
+  if (vote !== null) bytes.set(vote, HARD_STATE_FIXED_BYTES);
   return bytes;
 }
 
+const HARD_STATE_FIXED_BYTES = 30;
+
 export function decodeHardState(bytes: Uint8Array): HardState {
-  if (bytes.byteLength < 22) throw new CodecError(`hard state needs 22 bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength < HARD_STATE_FIXED_BYTES) throw new CodecError(`hard state needs ${HARD_STATE_FIXED_BYTES} bytes, got ${bytes.byteLength}`);
   const view = viewOf(bytes);
   const version = view.getUint8(0);
   if (version !== HARD_STATE_VERSION) throw new CodecError(`unknown hard state version ${version}`);
   const hasVote = view.getUint8(17);
   const voteLength = view.getUint32(18, true);
-  if (hasVote > 1 || (hasVote === 0 && voteLength !== 0) || 22 + voteLength !== bytes.byteLength) {
+  if (hasVote > 1 || (hasVote === 0 && voteLength !== 0) || HARD_STATE_FIXED_BYTES + voteLength !== bytes.byteLength) {
     throw new CodecError('malformed hard state vote');
   }
+  const lamportCeiling = readSafeInteger(view, 22, 'hard state lamport ceiling');
   return {
     term: readSafeInteger(view, 1, 'hard state term'),
     commit: readSafeInteger(view, 9, 'hard state commit'),
-    vote: hasVote === 1 ? decodeUtf8(bytes.subarray(22)) : null,
+    vote: hasVote === 1 ? decodeUtf8(bytes.subarray(HARD_STATE_FIXED_BYTES)) : null,
+    // Absent and 0 mean the same (no ceiling yet); keep the absent form.
+    ...(lamportCeiling > 0 ? { lamportCeiling } : {}),
   };
 }
 

@@ -80,6 +80,7 @@ describe('entry codec', () => {
       { term: 0, vote: null, commit: 0 },
       { term: 9, vote: 'n-é-3', commit: 2 ** 53 - 1 },
       { term: 1, vote: '', commit: 1 },
+      { term: 4, vote: 'n2', commit: 7, lamportCeiling: 65_536 },
     ]) {
       expect(decodeHardState(encodeHardState(hardState))).toEqual(hardState);
     }
