@@ -522,7 +522,8 @@ export class Raft {
     this.stepRole = (m) => this.stepLeader(m);
     this.tickRole = () => this.tickHeartbeat();
     this.progress.clear();
-    for (const id of members(this.config)) this.addProgress(id);
+    // A new leader gives every member a full timeout before check-quorum counts it as silent.
+    for (const id of members(this.config)) this.addProgress(id, true);
     // A leader may not count replicas for earlier terms' entries, so it commits a no-op of its own.
     this.appendLocal([{ type: EntryType.Noop, data: EMPTY_DATA }]);
     this.pendingConfigIndex = this.log.lastIndex();
@@ -968,10 +969,12 @@ export class Raft {
     this.broadcastPending = true;
   }
 
-  private addProgress(id: NodeId): void {
+  /** `graceful`: count the member as recently heard from (a new leader's grace period). */
+  private addProgress(id: NodeId, graceful = false): void {
     const pr = new Progress(this.log.lastIndex() + 1, this.opts.maxInflight);
-    // A new leader gives every member a full timeout before check-quorum counts it as silent.
-    pr.lastContactTick = this.tickCount;
+    // A member added by a configuration change has not been heard from: it cannot be promoted, nor
+    // count toward an active quorum, before it answers.
+    pr.lastContactTick = graceful ? this.tickCount : -Infinity;
     if (id === this.id) pr.match = this.log.persistedIndex;
     this.progress.set(id, pr);
   }

@@ -103,7 +103,12 @@ export class Replica {
     this.applied.advance(core.log.applied);
     this.transport = opts.transport({
       deliver: (m) => this.receive(m),
-      isMember: (id) => isMember(this.core.currentConfig(), id),
+      isMember: (id) => {
+        // A replica joining an existing cluster knows no configuration until the leader sends one:
+        // until then it accepts any well-formed message of its cluster.
+        const config = this.core.currentConfig();
+        return (config.voters.length === 0 && config.learners.length === 0) || isMember(config, id);
+      },
     });
   }
 

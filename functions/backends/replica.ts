@@ -40,10 +40,15 @@ export function createReplicaBackend(opts: ReplicaBackendOptions): Backend & { r
     return { ok: true, reason: `leader ${s.leader} at term ${s.term}` };
   };
 
-  const watch = async (prefix: string, fromRevision: number | null, sink: WatchSink): Promise<() => void> => {
+  // Linearizable start: the history reaches at least every write acknowledged before the watch began,
+  // on followers too (the read index is confirmed first; no leader rejects with NotLeaderError).
+  const watch = async (prefix: string, fromRevision: number | null, sink: WatchSink): Promise<() => void> =>
+    replica.linearizable(() => startWatch(prefix, fromRevision, sink));
+
+  /** Reads history and subscribes in one synchronous turn so no revision slips between them. */
+  const startWatch = (prefix: string, fromRevision: number | null, sink: WatchSink): (() => void) => {
     const current = kv.eventsSince(Number.MAX_SAFE_INTEGER).revision;
     const from = fromRevision ?? current + 1;
-    // Read history and subscribe in one synchronous turn so no revision slips between them.
     const history = kv.eventsSince(from, prefix);
     if (history.compacted) {
       throw new ApiError(ApiErrorCode.Compacted, `revision ${from} is compacted; the oldest available is ${history.compactRevision}`, {

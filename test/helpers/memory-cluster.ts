@@ -2,7 +2,7 @@
 // MemoryDisks, ticking on real timers. Used by replica and HTTP contract tests that do not need
 // separate processes.
 
-import { createKvMachine } from '../../actors/machines/kv/machine.ts';
+import { createKvMachine, KV_MACHINE_NAME, type KvMachine } from '../../actors/machines/kv/machine.ts';
 import type { AnyMachineDefinition } from '../../actors/machines/types.ts';
 import { seededRng } from '../../actors/raft/rand.ts';
 import type { NodeId } from '../../actors/raft/types.ts';
@@ -15,7 +15,8 @@ export interface MemoryClusterOptions {
   readonly size?: number;
   readonly tickMs?: number;
   readonly snapshotEveryEntries?: number;
-  readonly machines?: () => AnyMachineDefinition[];
+  /** A fresh set of machines for each replica start (never share one instance between replicas). */
+  readonly machines?: (id: NodeId) => AnyMachineDefinition[];
   readonly seed?: number;
 }
 
@@ -25,6 +26,8 @@ export class MemoryCluster {
   readonly network = new MemoryNetwork();
   readonly disks = new Map<NodeId, MemoryDisk>();
   readonly replicas = new Map<NodeId, Replica>();
+  /** The KV machine instance each running replica applies to (for watches and backends). */
+  readonly kvMachines = new Map<NodeId, KvMachine>();
   readonly ids: NodeId[];
   private readonly rng;
 
@@ -45,6 +48,8 @@ export class MemoryCluster {
       disk = new MemoryDisk();
       this.disks.set(id, disk);
     }
+    const machines = this.opts.machines?.(id) ?? [createKvMachine()];
+    const kv = machines.find((m) => m.name === KV_MACHINE_NAME && 'eventsSince' in m) as KvMachine | undefined;
     const replica = await Replica.open({
       id,
       cluster: 'test',
@@ -55,11 +60,13 @@ export class MemoryCluster {
       clock: systemClock,
       logger: quietLogger,
       rng: seededRng(this.rng.nextInt(2 ** 31)),
-      machines: this.opts.machines?.() ?? [createKvMachine()],
+      machines,
       tickMs: this.opts.tickMs ?? 10,
       snapshotEveryEntries: this.opts.snapshotEveryEntries ?? 20_000,
     });
     this.replicas.set(id, replica);
+    if (kv) this.kvMachines.set(id, kv);
+    else this.kvMachines.delete(id);
     replica.start();
     return replica;
   }
@@ -68,6 +75,7 @@ export class MemoryCluster {
   async crash(id: NodeId): Promise<void> {
     const replica = this.replicas.get(id);
     this.replicas.delete(id);
+    this.kvMachines.delete(id);
     this.disks.get(id)!.crash();
     await replica?.stop().catch(() => {});
   }
