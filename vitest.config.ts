@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Two projects, run one after the other by `npm test`:
 //   core         — unit, scenario, simulator, storage, transport and in-process contract tests, in
 //                  parallel across the cores;
-//   integration  — real nats-server and replica processes, one file at a time so timing-sensitive
-//                  tests (elections, failover) do not compete with the simulator for CPU.
+//   integration  — real nats-server, replica and wrangler dev processes, one file at a time so
+//                  timing-sensitive tests (elections, failover) do not compete with the simulator for CPU.
 export default defineConfig({
   test: {
     projects: [
@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/workers/**', 'node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/workers/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           pool: 'forks',

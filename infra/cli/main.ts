@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./gateway.ts')).runGateway(args);
     case 'tap':
       return (await import('./tap.ts')).runTap(args);
+    case 'workers-dev':
+      return (await import('./workers-dev.ts')).runWorkersDev(args);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,89 @@
+// Assembles one replica inside a Durable Object, as infra/node/replica-host.ts does in a Node process:
+// the same Replica actor, NATS transport, API server and commit publisher, with the object's SQLite
+// storage for the log and a `wsconnect` NATS connection to nats-server's websocket listener.
+
+import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { publishCommits } from '../actors/api/commit-publisher.ts';
+import { createNatsApiCall } from '../actors/api/nats-api-client.ts';
+import { NatsApiServer } from '../actors/api/nats-api-server.ts';
+import { natsEventSink } from '../actors/api/nats-events.ts';
+import { createKvMachine } from '../actors/machines/kv/machine.ts';
+import { seededRng } from '../actors/raft/rand.ts';
+import { intervalTicker, systemClock, type Logger } from '../actors/replica/ports.ts';
+import { Replica } from '../actors/replica/replica.ts';
+import { NatsTransport, createDropCounters } from '../actors/transport/nats-transport.ts';
+import { DEFAULT_GROUP } from '../actors/transport/subjects.ts';
+import { createReplicaBackend } from '../functions/backends/replica.ts';
+import { natsOptions, type WorkerConfig } from './config.ts';
+import { DurableObjectLogStore } from './do-log-store.ts';
+import type { DurableObjectStorage } from './runtime.ts';
+
+export interface ObjectReplicaOptions {
+  readonly id: string;
+  readonly config: WorkerConfig;
+  readonly storage: DurableObjectStorage;
+  readonly logger: Logger;
+}
+
+export interface ObjectReplica {
+  readonly replica: Replica;
+  readonly nc: NatsConnection;
+  readonly logStore: DurableObjectLogStore;
+  /** Resolves when the NATS connection closed for good (not on a reconnect). */
+  readonly connectionClosed: Promise<void>;
+}
+
+/** Recovers the replica from the object's storage, connects it to NATS and starts ticking. */
+export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<ObjectReplica> {
+  const { id, config, logger } = opts;
+  const logStore = new DurableObjectLogStore(opts.storage);
+  const nc = await wsconnect(natsOptions(config, `atlas-replica-${id}`));
+  const counters = createDropCounters();
+  const kv = createKvMachine();
+  const bootstrap = config.peers.includes(id) ? { voters: [...config.peers], learners: [] } : null;
+  let replica: Replica;
+  try {
+    replica = await Replica.open({
+      id,
+      cluster: config.cluster,
+      bootstrap,
+      logStore,
+      transport: (hooks) => {
+        const transport = new NatsTransport({
+          nc,
+          cluster: config.cluster,
+          group: DEFAULT_GROUP,
+          self: id,
+          isMember: hooks.isMember,
+          onMessage: hooks.deliver,
+          counters,
+        });
+        return { send: (messages) => transport.send(messages), close: async () => transport.close() };
+      },
+      // setInterval runs while the object is alive; the object's alarm brings it back after a reset.
+      ticker: intervalTicker,
+      clock: systemClock,
+      logger,
+      rng: seededRng(crypto.getRandomValues(new Uint32Array(1))[0]!),
+      machines: [kv],
+      events: natsEventSink(nc, config.cluster, id),
+      tickMs: config.tickMs,
+    });
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+  const forward = createNatsApiCall({ nc, cluster: config.cluster });
+  // The API server answers with the replica's own executor, exactly as a Node replica does.
+  const backend = createReplicaBackend({
+    replica,
+    kv,
+    forward,
+    extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
+  });
+  // Both live as long as the object: it is never stopped gracefully, only reset (a crash).
+  new NatsApiServer(nc, config.cluster, replica, backend.call);
+  publishCommits(replica, kv, natsEventSink(nc, config.cluster, id));
+  replica.start();
+  return { replica, nc, logStore, connectionClosed: nc.closed().then(() => undefined) };
+}
