@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/workers/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/workers/**', 'test/dashboard/browser.test.ts', 'test/chat/nats.test.ts', 'node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/workers/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/workers/**/*.test.ts', 'test/dashboard/browser.test.ts', 'test/chat/nats.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
           pool: 'forks',

@@ -15,6 +15,9 @@ import { kvRoutes } from './routes/kv.ts';
 import { proposeRoutes } from './routes/propose.ts';
 import { txnRoutes } from './routes/txn.ts';
 import { watchRoutes } from './routes/watch.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { logRoutes } from './routes/log.ts';
 
 export interface AppOptions {
   readonly backend: Backend;
@@ -45,6 +48,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', watchRoutes(config));
   app.route('/', proposeRoutes(config));
   app.route('/', clusterRoutes(config));
+  app.route('/', logRoutes(config));
+  app.route('/', chatRoutes(config));
+  app.route('/', dashboardRoutes(config));
 
   app.notFound(notFoundHandler(config.backend));
   app.onError(errorHandler(config.backend));

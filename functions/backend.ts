@@ -2,6 +2,7 @@
 // metrics. Implementations: a local replica (functions/backends/replica.ts) and a stateless gateway
 // that reaches the cluster over NATS (functions/backends/nats.ts).
 
+import type { ChatStreamCancel, ChatStreamSink, ChatTarget } from '../actors/api/chat-stream.ts';
 import type { ApiCall } from '../actors/api/ops.ts';
 import type { WatchEvent } from '../actors/machines/kv/commands.ts';
 
@@ -31,6 +32,12 @@ export interface Backend {
    * ApiError `compacted` when that revision is no longer in history. Resolves to a cancel function.
    */
   watch(prefix: string, fromRevision: number | null, sink: WatchSink): Promise<() => void>;
+  /**
+   * Streams a chat channel's publications or a user's private messages: those with seq > `afterSeq`
+   * (null: from now), then live ones. Rejects with an ApiError (not_found, unavailable) before
+   * delivering anything. Resolves to a cancel function.
+   */
+  chatStream(target: ChatTarget, afterSeq: number | null, sink: ChatStreamSink): Promise<ChatStreamCancel>;
   health(): Promise<Health>;
   /** Prometheus text. */
   metrics(): Promise<string>;

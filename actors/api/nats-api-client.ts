@@ -8,6 +8,7 @@ import { ApiErrorCode } from './errors.ts';
 import type { ApiCall, ApiReply } from './ops.ts';
 import { TIMEOUT_HEADER } from './nats-api-server.ts';
 import { decodeReply, encodeRequest } from './wire.ts';
+import { apiSubject } from '../transport/subjects.ts';
 
 export interface NatsApiClientOptions {
   readonly nc: NatsConnection;
@@ -28,7 +29,7 @@ export function createNatsApiCall(opts: NatsApiClientOptions): ApiCall {
       const h = natsHeaders();
       h.set(TIMEOUT_HEADER, String(Math.max(1, remaining - 5)));
       try {
-        const msg = await opts.nc.request(`atlas.${opts.cluster}.api.${op}`, body, { timeout: remaining, headers: h });
+        const msg = await opts.nc.request(apiSubject(opts.cluster, op), body, { timeout: remaining, headers: h });
         const reply = decodeReply(msg.data) as ApiReply;
         if (opts.clock) opts.clock.observe(reply.lamport);
         return reply;

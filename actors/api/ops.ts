@@ -2,6 +2,8 @@
 // (`atlas.<cluster>.api.<op>`) and in-process callers. Requests are plain objects; values are bytes.
 
 import type { WatchEvent } from '../machines/kv/commands.ts';
+import { CHAT_OPS, CHAT_WRITE_OPS } from './chat-op-names.ts';
+import { LOG_OPS } from './log-op-names.ts';
 import type { ApiErrorBody } from './errors.ts';
 
 export const API_OPS = [
@@ -20,6 +22,8 @@ export const API_OPS = [
   'members.remove',
   'leader.transfer',
   'watch.history',
+  ...LOG_OPS,
+  ...CHAT_OPS,
 ] as const;
 export type ApiOp = (typeof API_OPS)[number];
 
@@ -38,6 +42,7 @@ export const LEADER_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>([
   'members.promote',
   'members.remove',
   'leader.transfer',
+  ...CHAT_WRITE_OPS,
 ]);
 
 export type Consistency = 'linearizable' | 'stale';

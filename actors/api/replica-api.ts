@@ -5,9 +5,13 @@
 import type { KvEntryView, KvListResult, PutResult, DeleteResult } from '../machines/kv/commands.ts';
 import type { KvMachine } from '../machines/kv/machine.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
+import { CHAT_MACHINE_NAME } from '../machines/chat/machine.ts';
 import { NotLeaderError } from '../raft/errors.ts';
 import type { Replica } from '../replica/replica.ts';
+import { type ChatOpPort, runChatOp } from './chat-ops.ts';
 import { ApiError, ApiErrorCode, toApiError, withDeadline } from './errors.ts';
+import { runLogOp } from './log-ops.ts';
+import { LEDGER_MACHINE } from '../ledger/commands.ts';
 import {
   type ApiCall,
   type ApiCallOptions,
@@ -113,8 +117,18 @@ export class ReplicaApi {
         return this.transfer(stringField(r, 'to'), deadline);
       case 'watch.history':
         return this.history(r);
+      case 'log.read':
+      case 'log.verify':
+        return runLogOp(op, r, this.replica);
+      default:
+        return runChatOp(op, r, deadline, this.chat);
     }
   }
+
+  private readonly chat: ChatOpPort = {
+    write: (command, r, deadline) => this.write(CHAT_MACHINE_NAME, command, r, deadline, (o) => o.result),
+    read: (query, r, deadline) => this.read(consistencyOf(r), deadline, () => this.replica.machines.query(CHAT_MACHINE_NAME, query)),
+  };
 
   private async put(r: Request, deadline: number): Promise<PutReply> {
     const command: Record<string, unknown> = { type: 'put', key: r.key, value: r.value };
@@ -140,6 +154,7 @@ export class ReplicaApi {
 
   private async propose(r: Request, deadline: number): Promise<ProposeReply> {
     const machine = stringField(r, 'machine');
+    if (machine === LEDGER_MACHINE) throw new ApiError(ApiErrorCode.BadRequest, 'the ledger machine takes commands only from replicas');
     const options = idempotency(r);
     if (r.wait === false) return this.replica.append(machine, r.command, options);
     return this.write(machine, r.command, r, deadline, (o) => ({
@@ -204,7 +219,8 @@ export class ReplicaApi {
     if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 0) {
       throw new ApiError(ApiErrorCode.BadRequest, '"from" must be a non-negative integer revision');
     }
-    const prefix = r.prefix === undefined ? '' : stringField(r, 'prefix');
+    if (r.prefix !== undefined && typeof r.prefix !== 'string') throw new ApiError(ApiErrorCode.BadRequest, '"prefix" must be a string');
+    const prefix = typeof r.prefix === 'string' ? r.prefix : '';
     const read = this.kv.eventsSince(from, prefix);
     if (read.compacted) {
       throw new ApiError(ApiErrorCode.Compacted, `revision ${from} is compacted; the oldest available is ${read.compactRevision}`, {

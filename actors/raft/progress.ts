@@ -6,6 +6,8 @@
 //   snapshot  — the follower needs entries the leader compacted away; snapshot chunks are sent one at
 //               a time, then the follower returns to probe.
 
+import type { Snapshot } from './types.ts';
+
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 export class Progress {
@@ -26,7 +28,11 @@ export class Progress {
   lastSendTick = 0;
   /** Highest ReadIndex heartbeat sequence the follower answered. */
   readSeqAcked = 0;
-  /** snapshot: index of the snapshot being sent and the next byte offset to send. */
+  /**
+   * snapshot: the snapshot being sent (kept until the transfer ends, even if the leader compacts
+   * again meanwhile, so a transfer always finishes), its index, and the next byte offset to send.
+   */
+  snapshot: Snapshot | null = null;
   snapshotIndex = 0;
   snapshotOffset = 0;
   snapshotChunkInFlight = false;
@@ -46,6 +52,7 @@ export class Progress {
     this.probeSent = false;
     this.inflight = [];
     this.snapshotChunkInFlight = false;
+    this.snapshot = null;
   }
 
   becomeReplicate(): void {
@@ -53,11 +60,13 @@ export class Progress {
     this.next = this.match + 1;
     this.probeSent = false;
     this.inflight = [];
+    this.snapshot = null;
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.state = 'snapshot';
-    this.snapshotIndex = snapshotIndex;
+    this.snapshot = snapshot;
+    this.snapshotIndex = snapshot.meta.index;
     this.snapshotOffset = 0;
     this.snapshotChunkInFlight = false;
     this.inflight = [];

@@ -859,6 +859,15 @@ export class Raft {
       pr.readSeqAcked = m.readSeq;
       this.releaseReads();
     }
+    if (m.lastIndex < pr.match) {
+      // The follower lost entries it had acknowledged (its data directory was wiped and it restarted
+      // empty). Commit never moves back; the leader only forgets the match and probes again, which
+      // ends in a snapshot when the entries it needs were compacted.
+      pr.match = m.lastIndex;
+      pr.becomeProbe();
+      this.sendAppend(m.from);
+      return;
+    }
     if (pr.state === 'snapshot') {
       if (pr.snapshotChunkInFlight && this.tickCount - pr.lastSendTick >= 2 * this.opts.heartbeatTicks) {
         pr.snapshotChunkInFlight = false;
@@ -926,7 +935,7 @@ export class Raft {
       const prevTerm = this.log.term(prevIndex);
       if (prevTerm === undefined) {
         invariant(this.snapshotData !== null, `no snapshot to send below the log start ${this.log.firstIndex()}`);
-        pr.becomeSnapshot(this.snapshotData.meta.index);
+        pr.becomeSnapshot(this.snapshotData);
         this.sendSnapshotChunk(to, pr);
         return;
       }
@@ -941,9 +950,8 @@ export class Raft {
   }
 
   private sendSnapshotChunk(to: NodeId, pr: Progress): void {
-    const snap = this.snapshotData;
+    const snap = pr.snapshot;
     invariant(snap !== null, 'snapshot state without a snapshot');
-    if (pr.snapshotIndex !== snap.meta.index) pr.becomeSnapshot(snap.meta.index);
     if (pr.snapshotChunkInFlight) return;
     const offset = Math.min(pr.snapshotOffset, snap.data.byteLength);
     const chunk = snap.data.subarray(offset, offset + this.opts.snapshotChunkBytes);

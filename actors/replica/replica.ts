@@ -6,6 +6,9 @@
 //
 // Web-standard only: the same class runs in a Node process and inside a Durable Object.
 
+import { Ledger } from '../ledger/ledger.ts';
+import { loadOrCreateIdentity, type LedgerIdentity } from '../ledger/keys.ts';
+import { LedgerSealer } from '../ledger/sealer.ts';
 import { MachineHost } from '../machines/host.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
 import type { AnyMachineDefinition } from '../machines/types.ts';
@@ -15,7 +18,7 @@ import { isMember } from '../raft/config.ts';
 import { Raft, type RaftStatus } from '../raft/raft.ts';
 import type { Rng } from '../raft/rand.ts';
 import { type ClusterConfig, type Entry, EntryType, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
-import type { LogStore } from '../storage/types.ts';
+import type { ActorStorage, LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
@@ -44,6 +47,10 @@ export interface ReplicaOptions {
   readonly expiryCheckMs?: number;
   /** Called with each applied batch (after the state machines changed). */
   readonly onApplied?: (outcomes: readonly AppliedEntry[]) => void;
+  /** Holds this replica's ledger key pair; without it the key lives only as long as the process. */
+  readonly identity?: ActorStorage;
+  /** How often the leader seals the ledger while entries are being applied; 0 never seals. */
+  readonly sealEveryMs?: number;
 }
 
 export interface AppliedEntry {
@@ -69,6 +76,9 @@ export class Replica {
   readonly cluster: string;
   readonly metrics = new ReplicaMetrics();
   readonly machines: MachineHost;
+  /** The hash chain over applied entries and the replicated key/seal records (actors/ledger). */
+  readonly ledger: Ledger;
+  private readonly sealer: LedgerSealer;
   private readonly core: Raft;
   private readonly transport: Transport;
   private readonly opts: ReplicaOptions;
@@ -90,13 +100,22 @@ export class Replica {
   private ticksSinceExpiryCheck = 0;
   private expiryInFlight = false;
 
-  private constructor(opts: ReplicaOptions, core: Raft, machines: MachineHost) {
+  private constructor(opts: ReplicaOptions, core: Raft, machines: MachineHost, ledger: Ledger, identity: LedgerIdentity) {
     this.opts = opts;
     this.id = opts.id;
     this.cluster = opts.cluster;
     this.core = core;
     this.machines = machines;
+    this.ledger = ledger;
     this.tickMs = opts.tickMs ?? 50;
+    const sealEveryMs = opts.sealEveryMs ?? 100;
+    this.sealer = new LedgerSealer(ledger, identity, {
+      id: opts.id,
+      canSeal: () => this.soft.role === 'leader' && !this.failure && !this.stopped && ledger.lastAppliedTerm === this.soft.term,
+      genesisConfig: () => (this.core.log.snapshot.index === 0 ? this.core.log.snapshot.config : null),
+      propose: (machine, command) => this.propose(machine, command),
+      logger: opts.logger,
+    }, sealEveryMs > 0 ? Math.max(1, Math.round(sealEveryMs / this.tickMs)) : 0);
     this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
     this.expiryCheckTicks = Math.max(1, Math.round((opts.expiryCheckMs ?? 250) / this.tickMs));
     this.soft = core.softState();
@@ -119,8 +138,12 @@ export class Replica {
       ...(opts.dedupTtlMs !== undefined ? { dedupTtlMs: opts.dedupTtlMs } : {}),
       onApplyFailure: (event) => opts.logger.warn(`apply failure at index ${event.index} (${event.machine}, ${event.phase}): ${String(event.error)}`),
     });
+    const ledger = new Ledger();
+    machines.register(ledger.machine);
     for (const def of opts.machines) machines.register(def);
     if (restored.snapshot) machines.restore(restored.snapshot.data);
+    ledger.anchor(restored.snapshot?.meta ?? null);
+    const identity = await loadOrCreateIdentity(opts.identity ?? null);
     const core = new Raft(
       {
         id: opts.id,
@@ -131,7 +154,7 @@ export class Replica {
       },
       restored,
     );
-    return new Replica(opts, core, machines);
+    return new Replica(opts, core, machines, ledger, identity);
   }
 
   /** Starts ticking. */
@@ -166,6 +189,7 @@ export class Replica {
   tick(): void {
     if (this.stopped) return;
     this.guard(() => this.core.tick());
+    this.sealer.tick();
     if (++this.ticksSinceExpiryCheck >= this.expiryCheckTicks) {
       this.ticksSinceExpiryCheck = 0;
       this.proposeExpiry();
@@ -299,6 +323,22 @@ export class Replica {
     return () => this.softListeners.delete(listener);
   }
 
+  /** This replica's ledger public key (raw Ed25519, 32 bytes). */
+  get publicKey(): Uint8Array {
+    return this.sealer.publicKey;
+  }
+
+  /** Applied entries from `from` (>= firstLogIndex()) on, at most `limit`, from the in-memory log. */
+  appliedEntries(from: number, limit: number): readonly Entry[] {
+    const last = Math.min(this.applied.current, from + limit - 1);
+    return last < from ? [] : this.core.log.slice(from, last);
+  }
+
+  /** The first log index still held (entries below were compacted into the snapshot). */
+  firstLogIndex(): number {
+    return this.core.log.firstIndex();
+  }
+
   storageBytes(): { log: number; snapshot: number } {
     return this.opts.logStore.sizeBytes();
   }
@@ -324,8 +364,8 @@ export class Replica {
     }
     if (!this.core.hasReady()) return;
     this.loopRunning = true;
-    // Let every input that arrived in this macrotask land in the core first: they share one batch.
-    queueMicrotask(() => {
+    // Let every input that arrives in this event-loop turn land in the core first: they share one batch.
+    nextTurn(() => {
       this.runLoop().then(
         () => {
           this.loopRunning = false;
@@ -343,7 +383,7 @@ export class Replica {
   private scheduleEarlySend(): void {
     if (this.earlySendScheduled || this.soft.role !== 'leader') return;
     this.earlySendScheduled = true;
-    queueMicrotask(() => {
+    nextTurn(() => {
       this.earlySendScheduled = false;
       if (this.stopped || this.failure) return;
       const messages = this.core.takeSendableMessages();
@@ -394,6 +434,7 @@ export class Replica {
   private installSnapshot(ready: Ready): void {
     const snapshot = ready.snapshot!;
     this.machines.restore(snapshot.data);
+    this.ledger.anchor(snapshot.meta);
     this.proposals.failUpTo(snapshot.meta.index, new OutcomeUnknownError('a snapshot was installed over pending proposals'));
     this.applied.advance(snapshot.meta.index);
     this.opts.logger.info(`${this.id}: installed snapshot at index ${snapshot.meta.index} term ${snapshot.meta.term}`);
@@ -403,6 +444,7 @@ export class Replica {
     const started = performance.now();
     const batch: AppliedEntry[] = [];
     for (const entry of entries) {
+      this.ledger.record(entry);
       if (entry.type === EntryType.Command) {
         const outcome = this.machines.apply(entry);
         batch.push({ entry, outcome });
@@ -425,6 +467,7 @@ export class Replica {
     if (status.applied - status.snapshot.index < this.snapshotEveryEntries) return;
     if (this.applied.current !== status.applied) return;
     const snapshot = this.core.compact(status.applied, this.machines.snapshot());
+    this.ledger.anchor(snapshot.meta);
     this.opts.logStore.saveSnapshot(snapshot);
     await this.opts.logStore.sync();
     this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes)`);
@@ -458,3 +501,13 @@ export class Replica {
     if (this.stopped) throw new ReplicaFailedError('replica stopped');
   }
 }
+
+/**
+ * Runs `fn` after the I/O callbacks of the current event-loop iteration: on Node every request read
+ * in one poll phase reaches the core before the batch is cut (setImmediate); elsewhere (workerd) a
+ * zero timeout.
+ */
+const nextTurn: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (fn) => (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(fn)
+    : (fn) => setTimeout(fn, 0);

@@ -4,6 +4,7 @@
 
 import { decode } from '@msgpack/msgpack';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { openNatsChatStream } from '../../actors/api/chat-stream.ts';
 import type { CommitEvent, CommitRevision } from '../../actors/api/commit-publisher.ts';
 import { ApiError } from '../../actors/api/errors.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
@@ -149,6 +150,9 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
     return lines.join('\n') + '\n';
   };
 
-  return { call: counted, lamport: () => clock.now(), observeLamport: (c) => clock.observe(c), watch, health, metrics };
+  const chatStream: Backend['chatStream'] = (target, afterSeq, sink) =>
+    openNatsChatStream({ nc: opts.nc, cluster: opts.cluster, call: counted, timeoutMs }, target, afterSeq, sink);
+
+  return { call: counted, lamport: () => clock.now(), observeLamport: (c) => clock.observe(c), watch, chatStream, health, metrics };
 }
 

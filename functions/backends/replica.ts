@@ -1,9 +1,11 @@
 // The functions' backend inside a replica process (or a Durable Object): API calls run against the
 // local replica, forwarding leader-only operations over `forward`; watches read the local KV history.
 
+import { openReplicaChatStream } from '../../actors/api/chat-stream.ts';
 import { ApiError, ApiErrorCode } from '../../actors/api/errors.ts';
 import type { ApiCall } from '../../actors/api/ops.ts';
 import { ReplicaApi } from '../../actors/api/replica-api.ts';
+import type { ChatMachine } from '../../actors/machines/chat/machine.ts';
 import type { KvMachine } from '../../actors/machines/kv/machine.ts';
 import type { WatchNotice } from '../../actors/machines/kv/watch.ts';
 import { renderReplicaMetrics } from '../../actors/replica/prometheus.ts';
@@ -13,6 +15,8 @@ import type { Backend, Health, WatchSink } from '../backend.ts';
 export interface ReplicaBackendOptions {
   readonly replica: Replica;
   readonly kv: KvMachine;
+  /** The chat machine this replica applies to (chat streams); without it chat streams are not_found. */
+  readonly chat?: ChatMachine;
   readonly forward: ApiCall | null;
   /** Extra gauges for /metrics (e.g. dropped message counters by reason). */
   readonly extraMetrics?: () => Record<string, number>;
@@ -88,6 +92,7 @@ export function createReplicaBackend(opts: ReplicaBackendOptions): Backend & { r
     lamport: () => replica.lamport,
     observeLamport: (clock) => replica.observeLamport(clock),
     watch,
+    chatStream: (target, afterSeq, sink) => openReplicaChatStream(replica, opts.chat, target, afterSeq, sink),
     health,
     metrics: async () => renderReplicaMetrics(replica, opts.extraMetrics?.() ?? {}),
   };

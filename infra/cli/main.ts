@@ -12,6 +12,10 @@ const USAGE = `usage: atlas <command> [flags]
   put KEY VALUE | get KEY | del KEY | ls [PREFIX] | watch [PREFIX]   [--url http://127.0.0.1:8080]
   status   cluster view: members, roles, term, commit/applied index, lag, Lamport clock
   tap      [SUBJECT]  live, decoded view of the cluster's NATS traffic
+  verify   [--data DIR | --url URL] [--json]  checks the ledger hash chain and signatures, offline or online
+  bench    --url URL[,URL…] --clients N --seconds S --op put|get   load generator (progress bar, percentiles)
+  chat     [--user NAME]  interactive chat client (--url)
+  chat-bot --bots N [--rounds R] [--messages 10] [--pause-ms 2000]   chat load generator (--url)
 
 Every flag has an environment variable: ATLAS_NATS_URL, ATLAS_CLUSTER, ATLAS_DATA_DIR, ATLAS_HTTP_PORT,
 ATLAS_TOKEN, ATLAS_URL, ATLAS_REPLICA_ID, ATLAS_PEERS, ATLAS_NATS_USER/ATLAS_NATS_PASS, ATLAS_NATS_TOKEN.`;
@@ -30,6 +34,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./gateway.ts')).runGateway(args);
     case 'tap':
       return (await import('./tap.ts')).runTap(args);
+    case 'verify':
+      return (await import('./verify.ts')).runVerify(args);
+    case 'bench':
+      return (await import('./bench.ts')).runBench(args);
+    case 'chat':
+      return (await import('./chat.ts')).runChat(args);
+    case 'chat-bot':
+      return (await import('./chat-bot.ts')).runChatBot(args);
     case 'workers-dev':
       return (await import('./workers-dev.ts')).runWorkersDev(args);
     case undefined:

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
@@ -16,6 +16,8 @@ import { freePorts } from './free-port.ts';
 export const NATS_SERVER_BINARY = 'nats-server';
 /** Searched after PATH: Debian installs nats-server in /usr/sbin, often missing from users' PATH. */
 export const NATS_SERVER_FALLBACK_DIRS: readonly string[] = ['/usr/sbin', '/usr/local/sbin'];
+/** Names the nats-server executable to run; when set, nothing else is searched. */
+export const NATS_SERVER_ENV = 'ATLAS_NATS_SERVER';
 const DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
@@ -25,9 +27,12 @@ const POLL_INTERVAL_MS = 25;
 /** nats-server is not installed. The message is one line telling the user what to do. */
 export class NatsServerMissingError extends Error {
   override readonly name = 'NatsServerMissingError';
-  constructor(searched: readonly string[]) {
+  /** `searched`: the directories looked in, or with `explicitPath` the one executable named. */
+  constructor(searched: readonly string[], explicitPath?: string) {
     super(
-      `nats-server not found (searched ${searched.length > 0 ? searched.join(delimiter) : 'nothing'}): ` +
+      (explicitPath !== undefined
+        ? `nats-server not found (${NATS_SERVER_ENV}=${explicitPath} is not an executable file): `
+        : `nats-server not found (searched ${searched.length > 0 ? searched.join(delimiter) : 'nothing'}): `) +
         'install it with `apt-get install -y nats-server`, or set ATLAS_NATS_URL to an existing server (e.g. nats://127.0.0.1:4222)',
     );
   }
@@ -50,22 +55,38 @@ export interface FindNatsServerOptions {
   readonly pathEnv?: string;
   /** Searched after PATH. */
   readonly fallbackDirs?: readonly string[];
+  /** The executable to use instead of searching; defaults to process.env.ATLAS_NATS_SERVER. */
+  readonly explicitPath?: string;
 }
 
-/** Absolute path of an executable nats-server; throws NatsServerMissingError when there is none. */
+/**
+ * Absolute path of an executable nats-server: the one named by `explicitPath` (ATLAS_NATS_SERVER)
+ * when set, else the first found in PATH and then the fallback dirs. Throws NatsServerMissingError
+ * when there is none.
+ */
 export function findNatsServer(options: FindNatsServerOptions = {}): string {
+  const explicitPath = options.explicitPath ?? process.env[NATS_SERVER_ENV];
+  if (explicitPath !== undefined && explicitPath !== '') {
+    const candidate = resolve(explicitPath);
+    if (isExecutableFile(candidate)) return candidate;
+    throw new NatsServerMissingError([], explicitPath);
+  }
   const pathDirs = (options.pathEnv ?? process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
   const dirs = [...new Set([...pathDirs, ...(options.fallbackDirs ?? NATS_SERVER_FALLBACK_DIRS)])];
   for (const dir of dirs) {
     const candidate = resolve(dir, NATS_SERVER_BINARY);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (isExecutableFile(candidate)) return candidate;
   }
   throw new NatsServerMissingError(dirs);
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export interface NatsServerOptions {

@@ -6,10 +6,13 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { natsChatSink } from '../../actors/api/chat-nats-sink.ts';
+import { startChatPublisher } from '../../actors/api/chat-publisher.ts';
 import { publishCommits } from '../../actors/api/commit-publisher.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
 import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../../actors/api/nats-events.ts';
+import { createChatMachine } from '../../actors/machines/chat/machine.ts';
 import { createKvMachine } from '../../actors/machines/kv/machine.ts';
 import type { AnyMachineDefinition } from '../../actors/machines/types.ts';
 import { seededRng } from '../../actors/raft/rand.ts';
@@ -20,8 +23,10 @@ import { NatsTransport, createDropCounters } from '../../actors/transport/nats-t
 import { DEFAULT_GROUP } from '../../actors/transport/subjects.ts';
 import { createApp } from '../../functions/app.ts';
 import { createReplicaBackend } from '../../functions/backends/replica.ts';
+import { FileActorStorage } from './file-actor-storage.ts';
 import { FileLogStore } from './file-log-store.ts';
 import { natsConnectOptions, type NatsAuth } from './nats-connect.ts';
+import { unsafeAckBeforeFsyncFromEnv } from './unsafe-ack-before-fsync.ts';
 
 export interface ReplicaHostOptions {
   readonly id: string;
@@ -51,11 +56,16 @@ export interface ReplicaHost {
 export async function startReplicaHost(opts: ReplicaHostOptions): Promise<ReplicaHost> {
   const logger = opts.logger ?? consoleLogger;
   await mkdir(opts.dataDir, { recursive: true });
-  const logStore = await FileLogStore.open(join(opts.dataDir), { log: (line) => logger.warn(line) });
+  const fileStore = await FileLogStore.open(join(opts.dataDir), { log: (line) => logger.warn(line) });
+  // Test-only and off unless ATLAS_UNSAFE_ACK_BEFORE_FSYNC holds its consent phrase (see the module).
+  const logStore = unsafeAckBeforeFsyncFromEnv(fileStore, process.env, (line) => logger.warn(line));
+  // `<dataDir>/actor-storage` keeps the replica's ledger key pair across restarts.
+  const identity = await FileActorStorage.open(opts.dataDir);
   const nc = await connect(natsConnectOptions(opts.natsUrl, opts.natsAuth, `atlas-replica-${opts.id}`));
   const counters = createDropCounters();
   const kv = createKvMachine();
-  const machines = [kv, ...(opts.machines?.() ?? [])];
+  const chat = createChatMachine();
+  const machines = [kv, chat, ...(opts.machines?.() ?? [])];
   const bootstrap = opts.peers.includes(opts.id) ? { voters: [...opts.peers], learners: [] } : null;
   let replica: Replica;
   try {
@@ -81,6 +91,7 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
       logger,
       rng: seededRng(cryptoSeed()),
       machines,
+      identity,
       events: natsEventSink(nc, opts.cluster, opts.id),
       ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
       ...(opts.electionTicks !== undefined ? { electionTicks: opts.electionTicks } : {}),
@@ -94,11 +105,13 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
   const backend = createReplicaBackend({
     replica,
     kv,
+    chat,
     forward,
     extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
   });
   const apiServer = new NatsApiServer(nc, opts.cluster, replica, backend.call);
   const stopCommits = publishCommits(replica, kv, natsEventSink(nc, opts.cluster, opts.id));
+  const chatPublisher = startChatPublisher({ replica, chat, sink: natsChatSink(nc, opts.cluster, opts.id), logger });
   replica.start();
 
   let server: ServerType | null = null;
@@ -115,6 +128,7 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
   const stop = async () => {
     apiServer.close();
     stopCommits();
+    chatPublisher.stop();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await replica.stop();
     await nc.drain().catch(() => {});

@@ -56,7 +56,7 @@ describe('status, leader, health, metrics', () => {
     http = await HttpCluster.start();
     const app = http.apps.get('r1')!;
     for (const [path, method] of [
-      ['/', 'GET'],
+      ['/', 'DELETE'],
       ['/v1', 'GET'],
       ['/v1/nothing/here', 'GET'],
       ['/v2/kv/a', 'PUT'],

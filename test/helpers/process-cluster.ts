@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { startNatsServer, type NatsServerHandle } from '../../infra/node/nats-server.ts';
+import type { StatusReply } from '../../actors/api/ops.ts';
 
 const MAIN = resolve(import.meta.dirname, '../../infra/cli/main.ts');
 
@@ -47,7 +48,12 @@ export class ProcessCluster {
       cluster.replicas.set(id, { id, port: ports[i]!, dataDir: join(cluster.root, id), child: null, output: '' });
     });
     for (const id of cluster.ids) cluster.spawn(id);
-    await cluster.waitForLeader();
+    try {
+      await cluster.waitForLeader();
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
@@ -102,6 +108,62 @@ export class ProcessCluster {
     });
   }
 
+  /** Whether `id`'s process is running (a paused process counts as running). */
+  isRunning(id: string): boolean {
+    return this.replicas.get(id)!.child !== null;
+  }
+
+  /** The process id of `id`, or null when it is not running. */
+  pid(id: string): number | null {
+    return this.replicas.get(id)!.child?.pid ?? null;
+  }
+
+  /** HTTP URLs of the running replicas. */
+  liveUrls(): string[] {
+    return this.ids.filter((id) => this.isRunning(id)).map((id) => this.url(id));
+  }
+
+  /**
+   * GET /v1/status on `id`. A follower that knows a leader answers with the leader's view; a replica's
+   * own role and term are in `localView`.
+   */
+  async status(id: string, timeoutMs = 2_000): Promise<StatusReply> {
+    const res = await fetch(`${this.url(id)}/v1/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`${id} /v1/status: ${res.status} ${await res.text()}`);
+    return (await res.json()) as StatusReply;
+  }
+
+  /** GET /metrics on `id`, as metric name (labels dropped) -> value; histogram series are skipped. */
+  async metrics(id: string, timeoutMs = 2_000): Promise<Map<string, number>> {
+    const res = await fetch(`${this.url(id)}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`${id} /metrics: ${res.status} ${await res.text()}`);
+    return parsePrometheus(await res.text());
+  }
+
+  /** What `id` itself believes, from /metrics and /v1/leader (never forwarded to the leader). */
+  async localView(id: string, timeoutMs = 2_000): Promise<LocalView> {
+    const metrics = await this.metrics(id, timeoutMs);
+    const res = await fetch(`${this.url(id)}/v1/leader`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`${id} /v1/leader: ${res.status} ${await res.text()}`);
+    const { leader } = (await res.json()) as { leader: string | null };
+    return {
+      isLeader: metrics.get('atlas_is_leader') === 1,
+      term: metrics.get('atlas_term') ?? -1,
+      leader,
+      commitIndex: metrics.get('atlas_commit_index') ?? -1,
+      appliedIndex: metrics.get('atlas_applied_index') ?? -1,
+      snapshotIndex: metrics.get('atlas_snapshot_index') ?? -1,
+      leaderChanges: metrics.get('atlas_leader_changes_total') ?? -1,
+    };
+  }
+
+  /** Stops nats-server, keeps it down for `downMs`, then starts it again on the same ports. */
+  async restartNats(downMs: number): Promise<void> {
+    await this.nats.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.nats = await this.nats.restart();
+  }
+
   wipe(id: string): void {
     rmSync(this.replicas.get(id)!.dataDir, { recursive: true, force: true });
   }
@@ -116,7 +178,7 @@ export class ProcessCluster {
   }
 
   /** Waits until some live replica reports itself leader, and returns its id. */
-  async waitForLeader(timeoutMs = 15_000, exclude?: string): Promise<string> {
+  async waitForLeader(timeoutMs = 30_000, exclude?: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const id of this.ids) {
@@ -135,6 +197,21 @@ export class ProcessCluster {
     throw new Error(`no leader within ${timeoutMs} ms\n${this.ids.map((id) => `--- ${id}\n${this.output(id).slice(-2000)}`).join('\n')}`);
   }
 
+  /** Waits until `id` answers HTTP and knows a leader. */
+  async waitReady(id: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.url(id)}/v1/leader`, { signal: AbortSignal.timeout(500) });
+        if (res.ok && ((await res.json()) as { leader: string | null }).leader) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${id} not ready within ${timeoutMs} ms\n${this.output(id).slice(-2000)}`);
+  }
+
   async stop(): Promise<void> {
     for (const id of this.ids) {
       const child = this.replicas.get(id)!.child;
@@ -145,5 +222,53 @@ export class ProcessCluster {
     }
     await this.nats?.stop();
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface LocalView {
+  readonly isLeader: boolean;
+  readonly term: number;
+  readonly leader: string | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly snapshotIndex: number;
+  readonly leaderChanges: number;
+}
+
+/** Prometheus text to name -> value, for unlabelled-by-test metrics (one series per name). */
+export function parsePrometheus(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!match || match[2]?.includes('le=')) continue;
+    out.set(match[1]!, Number(match[3]));
+  }
+  return out;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Polls `probe` every `stepMs` until it returns a value other than null/false (errors count as not
+ * yet), and returns that value; throws naming `what` after `timeoutMs`.
+ */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | null | false> | T | null | false, timeoutMs: number, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== false) return value;
+      lastError = null;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
+    await sleep(stepMs);
   }
 }

@@ -84,7 +84,7 @@ describe('Progress in replicate state', () => {
 describe('Progress in snapshot state', () => {
   it('pauses Appends while the snapshot is sent', () => {
     const pr = new Progress(3, 4);
-    pr.becomeSnapshot(20);
+    pr.becomeSnapshot(snapshotAt(20));
     expect(pr.state).toBe('snapshot');
     expect(pr.snapshotIndex).toBe(20);
     expect(pr.snapshotOffset).toBe(0);
@@ -93,16 +93,20 @@ describe('Progress in snapshot state', () => {
 
   it('resumes probing right after the snapshot once it is installed', () => {
     const pr = new Progress(3, 4);
-    pr.becomeSnapshot(20);
+    pr.becomeSnapshot(snapshotAt(20));
     pr.becomeProbe();
     expect(pr.next).toBe(21);
   });
 
   it('resumes after the match point when the follower got further than the snapshot', () => {
     const pr = new Progress(3, 4);
-    pr.becomeSnapshot(20);
+    pr.becomeSnapshot(snapshotAt(20));
     pr.maybeUpdate(25);
     pr.becomeProbe();
     expect(pr.next).toBe(26);
   });
 });
+
+function snapshotAt(index: number) {
+  return { meta: { index, term: 1, config: { voters: ['1'], learners: [] }, lamport: 0 }, data: new Uint8Array(4) };
+}

@@ -1,0 +1,70 @@
+// Real replica processes (nats-server, `atlas replica` with data directories and fsync), compacting
+// often: the ledger verifies online over NATS on the leader, and offline on each replica's data
+// directory after the processes stopped, starting from the head its snapshot recorded.
+
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
+import type { LedgerReport } from '../../actors/ledger/verify.ts';
+import type { LogPage } from '../../actors/ledger/log-view.ts';
+import { verifyDataDir } from '../../infra/cli/verify.ts';
+import { ProcessCluster } from '../helpers/process-cluster.ts';
+
+let cluster: ProcessCluster;
+beforeAll(async () => {
+  cluster = await ProcessCluster.start({ snapshotEvery: 40 });
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function put(url: string, key: string, value: string): Promise<void> {
+  const response = await fetch(`${url}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(5_000) });
+  expect(response.status).toBe(200);
+}
+
+describe('the ledger of a real cluster', () => {
+  it('verifies online on the leader and offline on every data directory after compaction', async () => {
+    const leader = await cluster.leader();
+    for (let i = 0; i < 150; i++) await put(cluster.url(leader), `ledger-${i}`, `value ${i}`);
+
+    const nc = await connect({ servers: cluster.nats.url });
+    try {
+      const call = createNatsApiCall({ nc, cluster: cluster.clusterName });
+      const deadline = Date.now() + 10_000;
+      let online: LedgerReport;
+      for (;;) {
+        const reply = await call('log.verify', {}, { timeoutMs: 5_000 });
+        expect(reply.ok).toBe(true);
+        online = (reply as { result: LedgerReport }).result;
+        if (online.unsealed <= 1 || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(online.ok).toBe(true);
+      expect(online.unsealed).toBeLessThanOrEqual(1);
+      expect(online.anchor.index).toBeGreaterThan(0);
+      expect(online.signers).toContain(leader);
+
+      const page = (await call('log.read', { from: online.head.index - 4, limit: 3 }, { timeoutMs: 5_000 })) as { ok: true; result: LogPage };
+      expect(page.result.entries.map((e) => e.index)).toEqual([online.head.index - 4, online.head.index - 3, online.head.index - 2]);
+      expect(page.result.entries[1]!.parent).toBe(page.result.entries[0]!.hash);
+      expect(page.result.entries.every((e) => e.signer === leader)).toBe(true);
+      const compacted = await call('log.read', { from: 1 }, { timeoutMs: 5_000 });
+      expect(compacted).toMatchObject({ ok: false, error: { code: 'compacted' } });
+    } finally {
+      await nc.close();
+    }
+
+    for (const id of cluster.ids) await cluster.kill(id, 'SIGTERM');
+    for (const id of cluster.ids) {
+      const report = await verifyDataDir(cluster.replicas.get(id)!.dataDir);
+      expect(report.ok, `${id}: ${JSON.stringify(report.failure)}`).toBe(true);
+      expect(report.anchor.index, id).toBeGreaterThan(0);
+      expect(report.checked, id).toBeGreaterThan(0);
+      expect(report.seals, id).toBeGreaterThan(0);
+      // A data directory's key is registered for its own replica once that replica has led, never for another.
+      if (id === leader) expect(report.identity?.registeredAs).toBe(leader);
+      else expect([null, id]).toContain(report.identity?.registeredAs ?? null);
+    }
+  });
+});

@@ -1,0 +1,6 @@
+import { it } from 'vitest';
+import { runSoakShard, SOAK_SEEDS, SOAK_SHARDS, SOAK_TIMEOUT_MS } from './soak-shard.ts';
+
+it(`soak shard 2 of ${SOAK_SHARDS}: ${SOAK_SEEDS / SOAK_SHARDS} seeds keep every invariant and converge`, () => {
+  runSoakShard(1);
+}, SOAK_TIMEOUT_MS);
