@@ -7,7 +7,7 @@ import { publishCommits } from '../actors/api/commit-publisher.ts';
 import { createNatsApiCall } from '../actors/api/nats-api-client.ts';
 import { NatsApiServer } from '../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../actors/api/nats-events.ts';
-import { createKvMachine } from '../actors/machines/kv/machine.ts';
+import { createBuiltinMachines } from '../actors/machines/builtin.ts';
 import { seededRng } from '../actors/raft/rand.ts';
 import { intervalTicker, systemClock, type Logger } from '../actors/replica/ports.ts';
 import { Replica } from '../actors/replica/replica.ts';
@@ -39,7 +39,7 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
   const logStore = new DurableObjectLogStore(opts.storage);
   const nc = await wsconnect(natsOptions(config, `atlas-replica-${id}`));
   const counters = createDropCounters();
-  const kv = createKvMachine();
+  const { kv, all: machines } = createBuiltinMachines();
   const bootstrap = config.peers.includes(id) ? { voters: [...config.peers], learners: [] } : null;
   let replica: Replica;
   try {
@@ -65,7 +65,7 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
       clock: systemClock,
       logger,
       rng: seededRng(crypto.getRandomValues(new Uint32Array(1))[0]!),
-      machines: [kv],
+      machines,
       events: natsEventSink(nc, config.cluster, id),
       tickMs: config.tickMs,
     });

@@ -12,8 +12,7 @@ import { publishCommits } from '../../actors/api/commit-publisher.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
 import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../../actors/api/nats-events.ts';
-import { createChatMachine } from '../../actors/machines/chat/machine.ts';
-import { createKvMachine } from '../../actors/machines/kv/machine.ts';
+import { createBuiltinMachines } from '../../actors/machines/builtin.ts';
 import type { AnyMachineDefinition } from '../../actors/machines/types.ts';
 import { seededRng } from '../../actors/raft/rand.ts';
 import { consoleLogger, intervalTicker, systemClock, type Logger } from '../../actors/replica/ports.ts';
@@ -63,9 +62,8 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
   const identity = await FileActorStorage.open(opts.dataDir);
   const nc = await connect(natsConnectOptions(opts.natsUrl, opts.natsAuth, `atlas-replica-${opts.id}`));
   const counters = createDropCounters();
-  const kv = createKvMachine();
-  const chat = createChatMachine();
-  const machines = [kv, chat, ...(opts.machines?.() ?? [])];
+  const { kv, chat, all } = createBuiltinMachines();
+  const machines = [...all, ...(opts.machines?.() ?? [])];
   const bootstrap = opts.peers.includes(opts.id) ? { voters: [...opts.peers], learners: [] } : null;
   let replica: Replica;
   try {
