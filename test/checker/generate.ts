@@ -4,7 +4,8 @@ import type { History, HistoryEntry, KvOp, Outcome, TxnStepResult } from '../fau
  * Generates a linearizable history: every process runs operations one after another with random
  * durations, each operation takes effect at a random instant inside its interval, and results are
  * computed by replaying those instants in order against a map. Values are unique per history.
- * Unknown operations take effect (somewhere after their call) or never, half and half.
+ * Unknown operations take effect up to 50 ms after their call (long after the client gave up) or
+ * never, half and half; failed puts never take effect.
  */
 export interface GenerateOptions {
   readonly seed: number;

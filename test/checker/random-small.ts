@@ -35,7 +35,8 @@ export function randomSmallHistory(seed: number, size: number): History {
       const step = (): TxnStep => {
         const stepKey = pick(keys);
         const r = random();
-        return r < 0.4 ? { op: 'put', key: stepKey, value: pick(values) } : r < 0.6 ? { op: 'delete', key: stepKey } : { op: 'get', key: stepKey };
+        if (r < 0.4) return { op: 'put', key: stepKey, value: pick(values) };
+        return r < 0.6 ? { op: 'delete', key: stepKey } : { op: 'get', key: stepKey };
       };
       const success = [step(), step()];
       const failure = [step()];

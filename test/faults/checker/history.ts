@@ -120,6 +120,8 @@ export type History = readonly HistoryEntry[];
 
 /** Completes one invoked operation; exactly one of the three may be called, once. */
 export interface OperationHandle<R> {
+  /** The entry's id in the history. */
+  readonly id: number;
   ok(...result: undefined extends R ? [result?: R] : [result: R]): void;
   fail(): void;
   unknown(): void;
@@ -166,6 +168,7 @@ export class HistoryRecorder {
       entry.outcome = outcome as EntryOf<KvOp>['outcome'];
     };
     return {
+      id,
       ok: (...result: unknown[]) => complete({ type: 'ok', result: result[0] }, this.#now()),
       fail: () => complete({ type: 'fail' }, this.#now()),
       unknown: () => complete({ type: 'unknown' }, Number.POSITIVE_INFINITY),

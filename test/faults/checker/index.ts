@@ -2,7 +2,22 @@
 export * from './history.ts';
 export { encodeHistory, decodeHistory } from './history-json.ts';
 export { partitionHistory, keysOf, type Partition } from './partition.ts';
-export { checkHistory, checkPartition, type CheckOptions, type CheckResult, type CheckFailure, type PartitionResult } from './check.ts';
+export {
+  checkHistory,
+  checkPartition,
+  type CheckOptions,
+  type CheckResult,
+  type CheckFailure,
+  type PartitionResult,
+} from './check.ts';
 export { MalformedHistoryError } from './kv-steps.ts';
 export { renderHistory, describeOp, describeOutcome } from './render.ts';
-export { searchLinearization, type SearchOp, type SearchModel, type SearchBudget, type SearchResult } from './wing-gong.ts';
+export {
+  searchLinearization,
+  type SearchOp,
+  type SearchModel,
+  type SearchBudget,
+  type SearchResult,
+  type ContentChange,
+  type KeyedToken,
+} from './wing-gong.ts';

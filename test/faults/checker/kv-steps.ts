@@ -141,7 +141,8 @@ function txnStep(entry: TxnEntry, context: StepContext): Step | undefined {
   }
   branch.forEach((step, i) => {
     if (result.results[i]!.op !== step.op) {
-      throw new MalformedHistoryError(`txn result ${i} is for a ${result.results[i]!.op}, the step is a ${step.op}`, entry.id);
+      const got = result.results[i]!.op;
+      throw new MalformedHistoryError(`txn result ${i} is for a ${got}, the step is a ${step.op}`, entry.id);
     }
   });
   return (state) => {
@@ -166,12 +167,12 @@ function applyBranch(
       case 'get':
         if (result?.op === 'get' && result.value !== current(step.index)) return undefined;
         break;
-      case 'delete':
-        if (result?.op === 'delete' && result.deleted !== undefined && result.deleted !== (current(step.index) !== null)) {
-          return undefined;
-        }
+      case 'delete': {
+        const present = current(step.index) !== null;
+        if (result?.op === 'delete' && result.deleted !== undefined && result.deleted !== present) return undefined;
         (values ??= state.values.slice())[step.index] = null;
         break;
+      }
       case 'put':
         (values ??= state.values.slice())[step.index] = step.value;
         break;

@@ -161,7 +161,8 @@ function validateTimes(entry: HistoryEntry): void {
   if (!Number.isFinite(entry.call)) throw new MalformedHistoryError('call time must be finite', entry.id);
   if (entry.outcome.type === 'unknown') return;
   if (!Number.isFinite(entry.ret)) {
-    throw new MalformedHistoryError(`${entry.outcome.type === 'ok' ? 'an ok' : 'a failed'} operation needs a finite ret time`, entry.id);
+    const kind = entry.outcome.type === 'ok' ? 'an ok' : 'a failed';
+    throw new MalformedHistoryError(`${kind} operation needs a finite ret time`, entry.id);
   }
   if (entry.ret < entry.call) throw new MalformedHistoryError('ret is before call', entry.id);
 }

@@ -22,13 +22,14 @@ export function renderHistory(entries: readonly HistoryEntry[]): string {
     interval: `[${formatMs(entry.call)} .. ${entry.outcome.type === 'unknown' ? '?' : formatMs(entry.ret)}]`,
     outcome: describeOutcome(entry),
   }));
-  const width = (column: 'process' | 'op' | 'interval') => Math.max(0, ...rows.map((row) => row[column].length));
+  const width = (column: 'process' | 'op' | 'interval') =>
+    rows.reduce((widest, row) => Math.max(widest, row[column].length), 0);
   const [processWidth, opWidth, intervalWidth] = [width('process'), width('op'), width('interval')];
-  return rows
-    .map((row) =>
-      `${row.process.padEnd(processWidth)}  ${row.op.padEnd(opWidth)} ${row.interval.padEnd(intervalWidth)} ${row.outcome}`.trimEnd(),
-    )
-    .join('\n');
+  const line = (row: (typeof rows)[number]) => {
+    const who = `${row.process.padEnd(processWidth)}  ${row.op.padEnd(opWidth)}`;
+    return `${who} ${row.interval.padEnd(intervalWidth)} ${row.outcome}`.trimEnd();
+  };
+  return rows.map(line).join('\n');
 }
 
 export function describeOp(op: KvOp): string {

@@ -22,7 +22,9 @@ export interface ShrinkResult {
 }
 
 /** The search outcome a shrink candidate needs: failed, and the frontier's entry if any. */
-export type FailureProbe = (entries: readonly HistoryEntry[]) => { readonly frontier: HistoryEntry | undefined } | undefined;
+export type FailureProbe = (
+  entries: readonly HistoryEntry[],
+) => { readonly frontier: HistoryEntry | undefined } | undefined;
 
 const FIRST_WINDOW = 8;
 
