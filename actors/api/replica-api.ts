@@ -39,6 +39,8 @@ export interface ReplicaApiOptions {
 
 type Request = Record<string, unknown>;
 
+const DEADLINE_GRACE_MS = 50;
+
 export class ReplicaApi {
   private readonly replica: Replica;
   private readonly kv: KvMachine;
@@ -64,7 +66,9 @@ export class ReplicaApi {
         const forwarded = await this.forwardToLeader(op, request, options, deadline);
         if (forwarded) return forwarded;
       }
-      const result = await withDeadline(this.dispatch(op, request, deadline), deadline - Date.now(), op);
+      // Operations watch `deadline` themselves (a read stops waiting for a leader before it); the
+      // outer bound, a little later, only catches an operation that cannot notice it.
+      const result = await withDeadline(this.dispatch(op, request, deadline), deadline - Date.now() + DEADLINE_GRACE_MS, op);
       return { ok: true, result, lamport: replica.lamport };
     } catch (error) {
       return { ok: false, error: toApiError(error).toBody(), lamport: replica.lamport };
@@ -201,7 +205,7 @@ export class ReplicaApi {
       try {
         return await this.replica.linearizable(query);
       } catch (error) {
-        if (!(error instanceof NotLeaderError) || Date.now() + this.leaderWaitStepMs >= deadline) throw error;
+        if (!(error instanceof NotLeaderError) || Date.now() + 2 * this.leaderWaitStepMs >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));
       }
     }

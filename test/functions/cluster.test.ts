@@ -108,7 +108,9 @@ describe('membership and leadership transfer', () => {
     await expectError(await send(app, '/v1/members/r9', { method: 'DELETE' }), 412, 'precondition_failed');
     const [down, other] = http.cluster.ids.filter((id) => id !== leader.id);
     await http.cluster.crash(down!);
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the leader itself counts the crashed voter as silent (a full election timeout of ticks).
+    const leaderReplica = http.cluster.replicas.get(leader.id)!;
+    await waitFor(() => (leaderReplica.raftStatus().peers.find((p) => p.id === down)?.ticksSinceContact ?? 0) > 20, 10_000, 'the crashed voter counted as silent');
     // Removing the live follower would leave the leader and a dead voter: no active quorum.
     await expectError(await send(app, `/v1/members/${other}`, { method: 'DELETE' }), 412, 'precondition_failed');
   });
