@@ -7,6 +7,7 @@ import { loadavg, tmpdir, cpus } from 'node:os';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { measureFailover } from './failover.ts';
 import { prefill, runClosedLoop } from './load.ts';
+import { perOperation, sampleCounters } from './run-cost.ts';
 import type { BenchOptions } from './options.ts';
 import { megabytes, readProcessMemory } from './process-memory.ts';
 import type { ProgressSink } from './progress.ts';
@@ -66,6 +67,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRe
             runIndex++;
             const label = `[${runIndex}/${totalRuns}] ${target.name} ${op} @${clients}`;
             const pickers = Array.from({ length: clients }, (_, c) => new ClientPicker(workload, c));
+            const costBefore = await sampleCounters(system.processes(), system.counters);
             const result = await runClosedLoop({
               clients,
               seconds: opts.seconds,
@@ -73,9 +75,12 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRe
               operation: op === 'put' ? (c) => target.put(c, pickers[c]!.key(), pickers[c]!.value()) : (c) => target.get(c, pickers[c]!.key()),
               onProgress: (p) => io.progress.update(label, p.elapsedSeconds / p.totalSeconds, `${Math.round(p.ops / Math.max(0.001, p.elapsedSeconds))}/s${p.errors > 0 ? ` ${p.errors} errors` : ''}`),
             });
-            runs.push({ target: target.name, system: name, transport: target.transport, op, ...result });
+            const costAfter = await sampleCounters(system.processes(), system.counters);
+            const perOp = perOperation(costBefore, costAfter, result.throughputPerSecond * (opts.seconds + opts.warmupSeconds));
+            runs.push({ target: target.name, system: name, transport: target.transport, op, ...result, perOp });
+            const costText = Object.entries(perOp).map(([k, v]) => `${k.replace(/PerOp$/, '')} ${v}`).join(', ');
             io.progress.done(
-              `${label}: ${Math.round(result.throughputPerSecond)}/s p50 ${result.latency.p50Ms} ms p99 ${result.latency.p99Ms} ms p99.9 ${result.latency.p999Ms} ms${result.errors > 0 ? `, ${result.errors} errors (${result.errorSamples[0]})` : ''}`,
+              `${label}: ${Math.round(result.throughputPerSecond)}/s p50 ${result.latency.p50Ms} ms p99 ${result.latency.p99Ms} ms p99.9 ${result.latency.p999Ms} ms${result.errors > 0 ? `, ${result.errors} errors (${result.errorSamples[0]})` : ''}; per op: ${costText}`,
             );
           }
         }

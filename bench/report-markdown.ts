@@ -62,6 +62,23 @@ export function renderMarkdown(report: BenchReport, svgFileName = 'latest.svg'):
     lines.push('');
   }
 
+  const costed = report.runs.filter((r) => r.perOp && Object.keys(r.perOp).length > 0);
+  if (costed.length > 0) {
+    lines.push(
+      '## Server cost per operation',
+      '',
+      'Summed over the servers of the system, per acknowledged operation (warm-up included): CPU time, and for Atlas the Raft messages sent and log syncs.',
+      '',
+      '| target | op | clients | CPU µs/op | Raft messages/op | syncs/op |',
+      '|---|---|--:|--:|--:|--:|',
+    );
+    for (const r of costed) {
+      const cost = r.perOp!;
+      lines.push(`| ${r.target} | ${r.op} | ${r.clients} | ${cost.cpuMicrosPerOp ?? '–'} | ${cost.raftMessagesPerOp ?? '–'} | ${cost.syncsPerOp ?? '–'} |`);
+    }
+    lines.push('');
+  }
+
   if (report.processes.length > 0) {
     lines.push('## Memory (resident set)', '', '| process | idle RSS MB | peak RSS MB (VmHWM) |', '|---|--:|--:|');
     for (const p of report.processes) lines.push(`| ${p.label} | ${p.idleRssMb ?? '–'} | ${p.peakRssMb ?? '–'} |`);

@@ -16,6 +16,8 @@ export interface RunRecord {
   readonly throughputPerSecond: number;
   readonly latency: LatencySummaryMs;
   readonly errorSamples: readonly string[];
+  /** Server-side cost per operation (`cpuMicrosPerOp`, and for Atlas `raftMessagesPerOp`, `syncsPerOp`). */
+  readonly perOp?: Readonly<Record<string, number>>;
 }
 
 export interface ProcessRecord {

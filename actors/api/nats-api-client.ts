@@ -7,6 +7,7 @@ import { headers as natsHeaders, type NatsConnection, NoRespondersError, Request
 import { ApiErrorCode } from './errors.ts';
 import type { ApiCall, ApiReply } from './ops.ts';
 import { TIMEOUT_HEADER } from './nats-api-server.ts';
+import { deferToTurnEnd } from './next-turn.ts';
 import { decodeReply, encodeRequest } from './wire.ts';
 import { apiSubject } from '../transport/subjects.ts';
 
@@ -23,6 +24,8 @@ export function createNatsApiCall(opts: NatsApiClientOptions): ApiCall {
   return async (op, request, options) => {
     const deadline = Date.now() + options.timeoutMs;
     const body = encodeRequest(opts.clock ? { ...request, clock: Math.max(Number(request.clock ?? 0), opts.clock.now()) } : request);
+    // Requests made in one turn are published together (one socket write).
+    await new Promise<void>((resolve) => deferToTurnEnd(resolve));
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return unavailable('no leader is serving the API', opts);

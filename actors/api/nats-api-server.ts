@@ -7,6 +7,7 @@ import { headers as natsHeaders, type Msg, type NatsConnection, type Subscriptio
 import type { Replica } from '../replica/replica.ts';
 import { ApiErrorCode } from './errors.ts';
 import { type ApiCall, type ApiReply, isApiOp } from './ops.ts';
+import { deferToTurnEnd } from './next-turn.ts';
 import { decodeRequest, detectFormat, encodeReply } from './wire.ts';
 
 export const API_QUEUE_GROUP = 'atlas-api';
@@ -77,6 +78,11 @@ export class NatsApiServer {
       }
     }
     if (!msg.reply) return;
+    // Replies finished in one turn are published together (one socket write).
+    deferToTurnEnd(() => this.respond(msg, reply, format));
+  }
+
+  private respond(msg: Msg, reply: ApiReply, format: ReturnType<typeof detectFormat>): void {
     try {
       const h = natsHeaders();
       h.set('Atlas-Lamport', String(reply.lamport));

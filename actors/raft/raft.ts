@@ -152,7 +152,10 @@ export class Raft {
   private readBroadcastSeq = 0;
   private pendingReads: PendingRead[] = [];
   private readsAwaitingCommit: { context: string; from: NodeId }[] = [];
-  private forwardedReads = new Set<string>();
+  /** Follower reads not yet forwarded: all reads of one Ready go to the leader as one ReadIndex. */
+  private readBatch: string[] = [];
+  /** Forwarded ReadIndex context → the read contexts it answers. */
+  private forwardedReads = new Map<string, readonly string[]>();
 
   /** Latest snapshot this replica holds (sent to lagging followers). */
   private snapshotData: Snapshot | null;
@@ -303,15 +306,16 @@ export class Raft {
   }
 
   /**
-   * Requests a linearizable read point for `context`. The answer arrives in a later Ready as a
-   * ReadState (serve once applied >= index) or a ReadFailure (retry elsewhere).
+   * Requests a linearizable read point for `context` (unique among this replica's pending reads; the
+   * prefix `read-batch:` is reserved). The answer arrives in a later Ready as a ReadState (serve once
+   * applied >= index) or a ReadFailure (retry elsewhere). A follower forwards all reads requested
+   * before the next Ready to the leader as one ReadIndex.
    */
   readIndex(context: string): void {
     if (this.role === 'leader') {
       this.leaderRead(context, this.id);
     } else if (this.leader !== null) {
-      this.forwardedReads.add(context);
-      this.send({ type: 'ReadIndex', to: this.leader, context });
+      this.readBatch.push(context);
     } else {
       this.readFailures.push({ context, reason: 'no_leader' });
     }
@@ -349,6 +353,7 @@ export class Raft {
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.readFailures.length > 0 ||
+      this.readBatch.length > 0 ||
       this.snapshotToInstall !== null ||
       this.log.inProgressIndex < this.log.lastIndex() ||
       this.log.hasCommittedToApply() ||
@@ -360,6 +365,7 @@ export class Raft {
 
   ready(): Ready {
     invariant(!this.readyOutstanding, 'ready() called again before advance()');
+    this.forwardReadBatch();
     if (this.role === 'leader') {
       if (this.broadcastPending) {
         this.broadcastPending = false;
@@ -545,7 +551,7 @@ export class Raft {
 
   private setLeader(leader: NodeId | null): void {
     if (leader !== this.leader && this.forwardedReads.size > 0) {
-      for (const context of this.forwardedReads) this.readFailures.push({ context, reason: 'not_leader' });
+      for (const contexts of this.forwardedReads.values()) for (const context of contexts) this.readFailures.push({ context, reason: 'not_leader' });
       this.forwardedReads.clear();
     }
     this.leader = leader;
@@ -681,11 +687,16 @@ export class Raft {
       case 'ReadIndex':
         this.send({ type: 'ReadIndexResponse', to: m.from, context: m.context, index: 0, reject: true });
         return;
-      case 'ReadIndexResponse':
-        if (!this.forwardedReads.delete(m.context)) return;
-        if (m.reject) this.readFailures.push({ context: m.context, reason: 'not_leader' });
-        else this.readStates.push({ context: m.context, index: m.index });
+      case 'ReadIndexResponse': {
+        const contexts = this.forwardedReads.get(m.context);
+        if (!contexts) return;
+        this.forwardedReads.delete(m.context);
+        for (const context of contexts) {
+          if (m.reject) this.readFailures.push({ context, reason: 'not_leader' });
+          else this.readStates.push({ context, index: m.index });
+        }
         return;
+      }
       default:
         return;
     }
@@ -989,6 +1000,26 @@ export class Raft {
 
   // -------------------------------------------------------------------------------------------------
   // ReadIndex
+
+  /**
+   * Sends the reads batched since the last Ready as one ReadIndex (a lone read keeps its own context;
+   * a batch gets `read-batch:<lamport>`, unique because the Lamport clock never repeats). Reads
+   * batched under a leadership this replica has since lost or gained are served by the current role.
+   */
+  private forwardReadBatch(): void {
+    if (this.readBatch.length === 0) return;
+    const batch = this.readBatch;
+    this.readBatch = [];
+    if (this.role === 'leader') {
+      for (const context of batch) this.leaderRead(context, this.id);
+    } else if (this.leader === null) {
+      for (const context of batch) this.readFailures.push({ context, reason: 'no_leader' });
+    } else {
+      const context = batch.length === 1 ? batch[0]! : `read-batch:${this.clock + 1}`;
+      this.forwardedReads.set(context, batch);
+      this.send({ type: 'ReadIndex', to: this.leader, context });
+    }
+  }
 
   private leaderRead(context: string, from: NodeId): void {
     if (this.log.term(this.log.committed) !== this.term) {

@@ -52,6 +52,8 @@ export class ReplicaMetrics {
   appliedEntries = 0;
   readsServed = 0;
   syncs = 0;
+  /** Raft messages handed to the transport. */
+  raftMessagesSent = 0;
   readonly fsyncLatencyMs = new Histogram('atlas_fsync_latency_ms', 'Time to make one batch durable', LATENCY_BUCKETS_MS);
   readonly applyLatencyMs = new Histogram('atlas_apply_latency_ms', 'Time to apply one batch of committed entries', LATENCY_BUCKETS_MS);
   readonly commitLatencyMs = new Histogram('atlas_commit_latency_ms', 'Proposal to apply on the leader', LATENCY_BUCKETS_MS);

@@ -25,6 +25,7 @@ export function renderReplicaMetrics(replica: Replica, extra: Record<string, num
   gauge('atlas_applied_entries_total', 'Entries applied', m.appliedEntries, 'counter');
   gauge('atlas_reads_total', 'Linearizable reads served', m.readsServed, 'counter');
   gauge('atlas_syncs_total', 'Durable syncs of the log', m.syncs, 'counter');
+  gauge('atlas_raft_messages_sent_total', 'Raft messages handed to the transport', m.raftMessagesSent, 'counter');
   for (const [name, value] of Object.entries(extra)) gauge(name, name.replaceAll('_', ' '), value);
   for (const h of [m.fsyncLatencyMs, m.applyLatencyMs, m.commitLatencyMs, m.batchEntries]) lines.push(h.render());
   return lines.join('\n') + '\n';

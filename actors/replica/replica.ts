@@ -387,17 +387,17 @@ export class Replica {
       this.earlySendScheduled = false;
       if (this.stopped || this.failure) return;
       const messages = this.core.takeSendableMessages();
-      if (messages.length > 0) this.transport.send(messages);
+      if (messages.length > 0) this.sendMessages(messages);
     });
   }
 
   private async runLoop(): Promise<void> {
     while (!this.stopped && this.core.hasReady()) {
       const ready = this.core.ready();
-      if (ready.messages.length > 0) this.transport.send(ready.messages);
+      if (ready.messages.length > 0) this.sendMessages(ready.messages);
       await this.persist(ready);
       if (this.stopped) return;
-      if (ready.messagesAfterPersist.length > 0) this.transport.send(ready.messagesAfterPersist);
+      if (ready.messagesAfterPersist.length > 0) this.sendMessages(ready.messagesAfterPersist);
       if (ready.snapshot) this.installSnapshot(ready);
       if (ready.committed.length > 0) this.applyCommitted(ready.committed);
       for (const r of ready.readStates) this.reads.resolve(r.context, r.index);
@@ -406,6 +406,11 @@ export class Replica {
       this.noteSoftState(ready.soft);
       await this.maybeSnapshot();
     }
+  }
+
+  private sendMessages(messages: readonly Message[]): void {
+    this.metrics.raftMessagesSent += messages.length;
+    this.transport.send(messages);
   }
 
   private async persist(ready: Ready): Promise<void> {

@@ -13,6 +13,7 @@ import { apiSubject } from '../../actors/transport/subjects.ts';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { startNatsServer } from '../../infra/node/nats-server.ts';
 import { atlasHttpGet, atlasHttpPut } from '../atlas-http.ts';
+import { addPrometheusCounters } from '../run-cost.ts';
 import type { HttpClient } from '../http-client.ts';
 import { sleep, spawnServer, type SpawnedProcess } from './spawned.ts';
 import type { BenchTarget, FailoverControl, LeaderView, RunningSystem } from './types.ts';
@@ -23,6 +24,8 @@ const REPLICA_COUNT = 3;
 const CLUSTER = 'bench';
 const START_TIMEOUT_MS = 60_000;
 const NATS_REQUEST_TIMEOUT_MS = 10_000;
+/** Replica /metrics counters reported per operation, by bench name. */
+const METRIC_COUNTERS = { atlas_raft_messages_sent_total: 'raftMessages', atlas_syncs_total: 'syncs' } as const;
 
 export interface AtlasOptions {
   readonly http: HttpClient;
@@ -106,6 +109,15 @@ export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
     ],
     targets: [httpTarget, natsTarget],
     processes: () => replicas.filter((r) => r.alive()).map((r) => ({ label: r.label, pid: r.pid })),
+    counters: async () => {
+      const sums: Record<string, number> = {};
+      for (const [i, origin] of origins.entries()) {
+        if (!replicas[i]!.alive()) continue;
+        const res = await opts.http.request({ method: 'GET', origin, path: '/metrics', timeoutMs: 2_000 });
+        addPrometheusCounters(Buffer.from(res.body).toString(), METRIC_COUNTERS, sums);
+      }
+      return sums;
+    },
     failover,
     stop,
   };

@@ -48,6 +48,8 @@ export interface RunningSystem {
   readonly targets: readonly BenchTarget[];
   /** The server processes (members, replicas), for memory readings. */
   processes(): ProcessInfo[];
+  /** System-specific cumulative counters summed over its servers (e.g. Raft messages), for per-op costs. */
+  counters?(): Promise<Readonly<Record<string, number>>>;
   readonly failover?: FailoverControl;
   stop(): Promise<void>;
 }
