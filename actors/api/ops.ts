@@ -22,6 +22,7 @@ export const API_OPS = [
   'members.remove',
   'leader.transfer',
   'watch.history',
+  'metrics',
   ...LOG_OPS,
   ...CHAT_OPS,
 ] as const;

@@ -8,6 +8,7 @@ import type { ApplyOutcome } from '../machines/host.ts';
 import { CHAT_MACHINE_NAME } from '../machines/chat/machine.ts';
 import { NotLeaderError } from '../raft/errors.ts';
 import type { Replica } from '../replica/replica.ts';
+import { renderReplicaMetrics } from '../replica/prometheus.ts';
 import { type ChatOpPort, runChatOp } from './chat-ops.ts';
 import { ApiError, ApiErrorCode, toApiError, withDeadline } from './errors.ts';
 import { runLogOp } from './log-ops.ts';
@@ -103,6 +104,9 @@ export class ReplicaApi {
         return this.read(consistencyOf(r), deadline, () => this.replica.machines.query(stringField(r, 'machine'), r.query));
       case 'status':
         return this.status();
+      case 'metrics':
+        // The serving replica's Prometheus text: a gateway appends the leader's to its own.
+        return { text: renderReplicaMetrics(this.replica) };
       case 'leader':
         return { leader: this.replica.leader, term: this.replica.term };
       case 'members.list':

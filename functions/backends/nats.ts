@@ -135,19 +135,11 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
       '# TYPE atlas_gateway_errors_total counter',
       `atlas_gateway_errors_total{cluster="${opts.cluster}"} ${stats.errors}`,
     ];
-    const reply = await counted('status', {}, { timeoutMs: 1_000 });
-    if (reply.ok) {
-      const s = reply.result as StatusReply;
-      lines.push(
-        '# HELP atlas_term Current Raft term (as the leader reports it)',
-        '# TYPE atlas_term gauge',
-        `atlas_term{cluster="${opts.cluster}"} ${s.term}`,
-        '# HELP atlas_commit_index Highest committed log index (as the leader reports it)',
-        '# TYPE atlas_commit_index gauge',
-        `atlas_commit_index{cluster="${opts.cluster}"} ${s.commitIndex}`,
-      );
-    }
-    return lines.join('\n') + '\n';
+    // The leader's own metrics (term, indexes, proposals, commit and fsync latency histograms),
+    // labelled with its replica id, follow the gateway's.
+    const reply = await counted('metrics', {}, { timeoutMs: 1_000 });
+    const leaderText = reply.ok ? (reply.result as { text: string }).text : '';
+    return lines.join('\n') + '\n' + leaderText;
   };
 
   const chatStream: Backend['chatStream'] = (target, afterSeq, sink) =>

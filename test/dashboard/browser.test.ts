@@ -70,6 +70,10 @@ describe('dashboard in a real browser', () => {
     await row.click();
     await page.waitForFunction(() => document.querySelector('#key-detail pre')?.textContent === 'hello from the test', null, { timeout: 5_000 });
     await page.waitForSelector('#key-history tbody tr', { timeout: 5_000 });
+    // The gateway's /metrics carries the leader's latency histograms, which feed the charts.
+    const metricsText = await (await fetch(`${gateway!.url}/metrics`)).text();
+    expect(metricsText).toMatch(/^atlas_commit_latency_ms_count [1-9]/m);
+    expect(metricsText).toMatch(/^atlas_fsync_latency_ms_count [1-9]/m);
 
     const killedAtMs = Date.now();
     await cluster!.kill(leader!, 'SIGKILL');
