@@ -77,7 +77,10 @@ export class UnsafeAckBeforeFsyncStore implements LogStore {
   /** Resolves at once (the unsafe part) and schedules the real sync. */
   async sync(): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
-    this.#timer ??= setTimeout(() => this.#flush(), LAZY_FLUSH_MS);
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#flush(), LAZY_FLUSH_MS);
+      this.#timer.unref?.();
+    }
   }
 
   sizeBytes(): { log: number; snapshot: number } {

@@ -16,6 +16,8 @@ export interface KvClientOptions {
    * replica's state, which is NOT linearizable. Default `linearizable`.
    */
   readonly readConsistency?: ReadConsistency;
+  /** Told where each recorded operation was sent and what came back (HTTP status or failure). */
+  readonly onSent?: (entryId: number, url: string, answer: number | 'refused' | 'unknown') => void;
 }
 
 export type ReadConsistency = 'linearizable' | 'stale';
@@ -27,7 +29,7 @@ export class KvClient {
 
   async put(key: string, value: string): Promise<void> {
     const h = this.opts.recorder.invoke(this.opts.process, { type: 'put', key, value });
-    const r = await this.send('PUT', key, value);
+    const r = await this.send(h.id, 'PUT', key, value);
     if (r !== 'refused' && r !== 'unknown' && r.status === 200) h.ok();
     else if (r === 'refused') h.fail();
     else h.unknown();
@@ -35,7 +37,7 @@ export class KvClient {
 
   async get(key: string): Promise<{ value: string | null; revision: number } | null> {
     const h = this.opts.recorder.invoke(this.opts.process, { type: 'get', key });
-    const r = await this.send('GET', key, undefined, {}, this.opts.readConsistency === 'stale' ? '?consistency=stale' : '');
+    const r = await this.send(h.id, 'GET', key, undefined, {}, this.opts.readConsistency === 'stale' ? '?consistency=stale' : '');
     if (r !== 'refused' && r !== 'unknown' && r.status === 200) {
       h.ok(r.body);
       return { value: r.body, revision: Number(r.headers.get('atlas-revision')) };
@@ -50,7 +52,7 @@ export class KvClient {
 
   async delete(key: string): Promise<void> {
     const h = this.opts.recorder.invoke(this.opts.process, { type: 'delete', key });
-    const r = await this.send('DELETE', key);
+    const r = await this.send(h.id, 'DELETE', key);
     if (r !== 'refused' && r !== 'unknown' && r.status === 200) h.ok({ deleted: (JSON.parse(r.body) as { deleted: boolean }).deleted });
     else if (r === 'refused') h.fail();
     else h.unknown();
@@ -62,7 +64,7 @@ export class KvClient {
     if (!seen) return;
     const headers: Record<string, string> = seen.value === null ? { 'If-None-Match': '*' } : { 'If-Match': String(seen.revision) };
     const h = this.opts.recorder.invoke(this.opts.process, { type: 'cas', key, expected: seen.value, value, casRevision: seen.revision });
-    const r = await this.send('PUT', key, value, headers);
+    const r = await this.send(h.id, 'PUT', key, value, headers);
     if (r !== 'refused' && r !== 'unknown' && r.status === 200) h.ok();
     // Only a 412 means the compare was evaluated and did not hold; a refused request never reached a
     // compare, which `fail` would claim, so it is recorded as unknown (it certainly had no effect).
@@ -70,18 +72,22 @@ export class KvClient {
     else h.unknown();
   }
 
-  private async send(method: string, key: string, body?: string, headers: Record<string, string> = {}, query = ''): Promise<Sent> {
+  private async send(entryId: number, method: string, key: string, body?: string, headers: Record<string, string> = {}, query = ''): Promise<Sent> {
+    const url = this.opts.url();
+    let sent: Sent;
     try {
-      const res = await fetch(`${this.opts.url()}/v1/kv/${encodeURIComponent(key)}${query}`, {
+      const res = await fetch(`${url}/v1/kv/${encodeURIComponent(key)}${query}`, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3_000),
       });
-      return { status: res.status, body: await res.text(), headers: res.headers };
+      sent = { status: res.status, body: await res.text(), headers: res.headers };
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      return code === 'ECONNREFUSED' ? 'refused' : 'unknown';
+      sent = code === 'ECONNREFUSED' ? 'refused' : 'unknown';
     }
+    this.opts.onSent?.(entryId, url, typeof sent === 'string' ? sent : sent.status);
+    return sent;
   }
 }
