@@ -48,6 +48,10 @@ describe('fault runs against real processes', () => {
       expect(result.linearizable).toBe(true);
       expect(result.ops.ok).toBeGreaterThan(100);
       expect(result.finalReads.unread).toEqual([]);
+      if (kind === 'kill-leader' || kind === 'partition-leader' || kind === 'kill-all') {
+        // The fault hit: the leader was lost and a new term began.
+        expect(result.cycles[0]!.elections).toBeGreaterThanOrEqual(1);
+      }
       if (kind === 'wipe' || kind === 'membership') {
         // The emptied replica was caught up by a snapshot (the leader compacts every 200 entries).
         expect(result.cycles[0]!.parts.flatMap((part) => part.notes).join('\n')).toMatch(/caught up .* by an installed snapshot/);
