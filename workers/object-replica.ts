@@ -11,8 +11,7 @@ import { createBuiltinMachines } from '../actors/machines/builtin.ts';
 import { seededRng } from '../actors/raft/rand.ts';
 import { intervalTicker, systemClock, type Logger } from '../actors/replica/ports.ts';
 import { Replica } from '../actors/replica/replica.ts';
-import { NatsTransport, createDropCounters } from '../actors/transport/nats-transport.ts';
-import { DEFAULT_GROUP } from '../actors/transport/subjects.ts';
+import { createDropCounters, natsTransportFactory } from '../actors/transport/nats-transport.ts';
 import { createReplicaBackend } from '../functions/backends/replica.ts';
 import { natsOptions, type WorkerConfig } from './config.ts';
 import { DurableObjectLogStore } from './do-log-store.ts';
@@ -48,18 +47,7 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
       cluster: config.cluster,
       bootstrap,
       logStore,
-      transport: (hooks) => {
-        const transport = new NatsTransport({
-          nc,
-          cluster: config.cluster,
-          group: DEFAULT_GROUP,
-          self: id,
-          isMember: hooks.isMember,
-          onMessage: hooks.deliver,
-          counters,
-        });
-        return { send: (messages) => transport.send(messages), close: async () => transport.close() };
-      },
+      transport: natsTransportFactory({ nc, cluster: config.cluster, self: id, counters }),
       // setInterval runs while the object is alive; the object's alarm brings it back after a reset.
       ticker: intervalTicker,
       clock: systemClock,

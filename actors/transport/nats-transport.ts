@@ -10,7 +10,8 @@ import type { Message, NodeId } from '../raft/types.ts';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import type { WireScope } from './codec.ts';
 import { consensusHeaders, headersMatchMessage } from './headers.ts';
-import { assertSubjectSafeName, raftSubject } from './subjects.ts';
+import { assertSubjectSafeName, DEFAULT_GROUP, raftSubject } from './subjects.ts';
+import type { TransportFactory } from '../replica/ports.ts';
 
 export const DROP_REASONS = [
   /** Inbound: not a decodable frame. */
@@ -149,4 +150,26 @@ export class NatsTransport {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The replica's transport port over one NATS connection (used by the Node and Durable Object hosts). */
+export function natsTransportFactory(opts: {
+  readonly nc: NatsConnection;
+  readonly cluster: string;
+  readonly self: NodeId;
+  readonly counters: DropCounters;
+  readonly group?: string;
+}): TransportFactory {
+  return (hooks) => {
+    const transport = new NatsTransport({
+      nc: opts.nc,
+      cluster: opts.cluster,
+      group: opts.group ?? DEFAULT_GROUP,
+      self: opts.self,
+      isMember: hooks.isMember,
+      onMessage: hooks.deliver,
+      counters: opts.counters,
+    });
+    return { send: (messages) => transport.send(messages), close: async () => transport.close() };
+  };
 }

@@ -18,8 +18,7 @@ import { seededRng } from '../../actors/raft/rand.ts';
 import { consoleLogger, intervalTicker, systemClock, type Logger } from '../../actors/replica/ports.ts';
 import { Replica } from '../../actors/replica/replica.ts';
 import { StorageCorruptionError } from '../../actors/storage/types.ts';
-import { NatsTransport, createDropCounters } from '../../actors/transport/nats-transport.ts';
-import { DEFAULT_GROUP } from '../../actors/transport/subjects.ts';
+import { createDropCounters, natsTransportFactory } from '../../actors/transport/nats-transport.ts';
 import { createApp } from '../../functions/app.ts';
 import { createReplicaBackend } from '../../functions/backends/replica.ts';
 import { FileActorStorage } from './file-actor-storage.ts';
@@ -72,18 +71,7 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
       cluster: opts.cluster,
       bootstrap,
       logStore,
-      transport: (hooks) => {
-        const transport = new NatsTransport({
-          nc,
-          cluster: opts.cluster,
-          group: DEFAULT_GROUP,
-          self: opts.id,
-          isMember: hooks.isMember,
-          onMessage: hooks.deliver,
-          counters,
-        });
-        return { send: (messages) => transport.send(messages), close: async () => transport.close() };
-      },
+      transport: natsTransportFactory({ nc, cluster: opts.cluster, self: opts.id, counters }),
       ticker: intervalTicker,
       clock: systemClock,
       logger,
