@@ -20,7 +20,6 @@ import type { OpKind, RunningSystem, SystemName } from './systems/types.ts';
 import { evaluateTargets } from './targets.ts';
 import { ClientPicker, createWorkload, type Workload } from './workload.ts';
 
-const OPS: readonly OpKind[] = ['put', 'get'];
 const PREFILL_CONCURRENCY = 64;
 
 export interface BenchIo {
@@ -36,7 +35,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRe
   const processes: ProcessRecord[] = [];
   const failovers: FailoverRecord[] = [];
   const systems: SystemRecord[] = [];
-  const totalRuns = opts.systems.reduce((n, s) => n + (s === 'atlas' ? 2 : 1), 0) * OPS.length * opts.concurrency.length;
+  const totalRuns = opts.systems.reduce((n, s) => n + (s === 'atlas' ? 2 : 1), 0) * opts.ops.length * opts.concurrency.length;
   let runIndex = 0;
 
   for (const name of opts.systems) {
@@ -62,7 +61,8 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRe
       io.progress.done(`${name}: prefilled ${workload.keys.length} keys in ${((performance.now() - prefillStarted) / 1000).toFixed(1)} s`);
 
       for (const target of system.targets) {
-        for (const op of OPS) {
+        if (opts.targets !== null && !opts.targets.includes(target.name)) continue;
+        for (const op of opts.ops) {
           for (const clients of opts.concurrency) {
             runIndex++;
             const label = `[${runIndex}/${totalRuns}] ${target.name} ${op} @${clients}`;

@@ -1,7 +1,7 @@
 // `npm run bench` flags. `--quick` picks a short configuration; flags given explicitly override it.
 
 import { HTTP_CLIENT_KINDS, type HttpClientKind } from './http-client.ts';
-import { SYSTEM_NAMES, type SystemName } from './systems/types.ts';
+import { SYSTEM_NAMES, type OpKind, type SystemName } from './systems/types.ts';
 import { DEFAULT_KEY_COUNT, DEFAULT_SEED, DEFAULT_VALUE_BYTES } from './workload.ts';
 
 export interface BenchOptions {
@@ -22,11 +22,16 @@ export interface BenchOptions {
   /** When set, Atlas replicas run with --cpu-prof and write profiles here. */
   readonly cpuProfileDir: string | null;
   readonly quick: boolean;
+  /** Operations to run (default both); narrowing helps profiling one workload. */
+  readonly ops: readonly OpKind[];
+  /** Target names to run (e.g. atlas-http); null runs every target of the selected systems. */
+  readonly targets: readonly string[] | null;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--seconds S] [--warmup S] [--concurrency 1,16,64,256]
                        [--systems atlas,etcd,jetstream] [--keys N] [--http-client undici|node]
-                       [--nats-connections N] [--idle-settle S] [--no-failover] [--out DIR] [--cpu-prof DIR]`;
+                       [--nats-connections N] [--idle-settle S] [--no-failover] [--out DIR] [--cpu-prof DIR]
+                       [--ops put,get] [--targets atlas-http,atlas-nats,etcd-http,jetstream-kv]`;
 
 export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
@@ -42,7 +47,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags.set(arg.slice(2), argv[++i]!);
     else flags.set(arg.slice(2), true);
   }
-  const known = new Set(['quick', 'seconds', 'warmup', 'concurrency', 'systems', 'keys', 'http-client', 'nats-connections', 'no-failover', 'out', 'cpu-prof', 'value-bytes', 'seed', 'idle-settle']);
+  const known = new Set(['quick', 'seconds', 'warmup', 'concurrency', 'systems', 'keys', 'http-client', 'nats-connections', 'no-failover', 'out', 'cpu-prof', 'value-bytes', 'seed', 'idle-settle', 'ops', 'targets']);
   for (const name of flags.keys()) if (!known.has(name)) throw new BenchUsageError(`unknown flag --${name}`);
   const quick = flags.get('quick') === true;
   const text = (name: string): string | undefined => {
@@ -64,6 +69,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
   const httpClient = text('http-client') ?? 'undici';
   if (!(HTTP_CLIENT_KINDS as readonly string[]).includes(httpClient)) throw new BenchUsageError(`--http-client must be one of ${HTTP_CLIENT_KINDS.join(', ')}`);
   const cpuProf = text('cpu-prof');
+  const ops = (text('ops') ?? 'put,get').split(',').map((s) => s.trim());
+  if (ops.length === 0 || ops.some((op) => op !== 'put' && op !== 'get')) throw new BenchUsageError('--ops must be a comma-separated list of put, get');
+  const targetsText = text('targets');
   return {
     seconds: num('seconds', quick ? 3 : 10, 0.1),
     warmupSeconds: num('warmup', quick ? 0.5 : 1, 0),
@@ -79,5 +87,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     outDir: text('out') ?? defaultOutDir,
     cpuProfileDir: cpuProf ?? null,
     quick,
+    ops: (['put', 'get'] as const).filter((op) => ops.includes(op)),
+    targets: targetsText === undefined ? null : targetsText.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
   };
 }

@@ -176,4 +176,11 @@ describe('process memory, progress and options', () => {
     expect(() => parseBenchOptions(['--concurrency', '0'], '/out')).toThrow(BenchUsageError);
     expect(() => parseBenchOptions(['--bogus'], '/out')).toThrow(/unknown flag --bogus/);
   });
+
+  it('narrows the matrix to chosen operations and targets', () => {
+    expect(parseBenchOptions([], '/out')).toMatchObject({ ops: ['put', 'get'], targets: null });
+    expect(parseBenchOptions(['--ops', 'get,put', '--targets', 'atlas-http'], '/out')).toMatchObject({ ops: ['put', 'get'], targets: ['atlas-http'] });
+    expect(parseBenchOptions(['--ops', 'put'], '/out').ops).toEqual(['put']);
+    expect(() => parseBenchOptions(['--ops', 'delete'], '/out')).toThrow(/--ops/);
+  });
 });
