@@ -8,12 +8,15 @@
 // `id` (the log index) is stable across republication, so JetStream (duplicate window) and any
 // subscriber that remembers the last id per subject drop a republished message.
 
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import type { ChannelMessage, ChatMessage, PrivateMessage } from '../machines/chat/commands.ts';
 import { isNonNegativeSafeInteger, isPlainObject } from '../machines/codec.ts';
 import { ATLAS_HEADER } from '../transport/headers.ts';
 import { chatChannelSubject, chatUserSubject, isSubjectSafeName } from '../transport/subjects.ts';
+
+/** Reused across calls: `encode()` would build a new encoder and buffer each time. */
+const encoder = new Encoder();
 
 export const CHAT_PUBLICATION_TYPE = { channel: 'chat.publish', private: 'chat.message' } as const;
 export const NATS_MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -33,7 +36,7 @@ export function publicationBody(message: ChatMessage): Record<string, unknown> {
 }
 
 export function encodePublication(message: ChatMessage): Uint8Array {
-  return encode(publicationBody(message));
+  return encoder.encode(publicationBody(message));
 }
 
 export function publicationHeaders(message: ChatMessage, from: string): MsgHdrs {

@@ -1,8 +1,11 @@
 // Publishes cluster events on `atlas.<cluster>.events.<kind>` (msgpack, with Atlas-* headers).
 
-import { encode } from '@msgpack/msgpack';
+import { Encoder } from '@msgpack/msgpack';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import type { EventSink } from '../replica/ports.ts';
+
+/** Reused across calls: `encode()` would build a new encoder and buffer each time. */
+const encoder = new Encoder();
 
 export function natsEventSink(nc: NatsConnection, cluster: string, from: string): EventSink {
   return {
@@ -13,7 +16,7 @@ export function natsEventSink(nc: NatsConnection, cluster: string, from: string)
         h.set('Atlas-From', from);
         if (typeof payload.term === 'number') h.set('Atlas-Term', String(payload.term));
         h.set('Atlas-Lamport', String(payload.lamport ?? 0));
-        nc.publish(`atlas.${cluster}.events.${kind}`, encode(payload), { headers: h });
+        nc.publish(`atlas.${cluster}.events.${kind}`, encoder.encode(payload), { headers: h });
       } catch {
         // Events are notifications: a closed connection loses them, it never stops the replica.
       }

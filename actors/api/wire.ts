@@ -1,13 +1,16 @@
 // Encoding of API requests and replies on NATS subjects: JSON when the request is JSON (first
 // non-blank byte `{`), msgpack otherwise. Decoding never throws.
 
-import { decode as decodeMsgpack, encode as encodeMsgpack } from '@msgpack/msgpack';
+import { decode as decodeMsgpack, Encoder } from '@msgpack/msgpack';
 import { bytesToJson, jsonToBytes } from './json-values.ts';
 
 export type WireFormat = 'json' | 'msgpack';
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
+/** Reused across calls (`encode()` builds a new encoder each time); `encode` returns a copy. */
+const msgpackEncoder = new Encoder();
+const encodeMsgpack = (value: unknown): Uint8Array => msgpackEncoder.encode(value);
 
 export const MAX_API_REQUEST_BYTES = 8 * 1024 * 1024;
 

@@ -2,17 +2,20 @@
 // lengths are bounded by the input size and anything but plain data is refused, so callers can turn
 // every failure into the same deterministic error on every replica.
 
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 
 /** Deepest nesting accepted in decoded commands: far below any JS stack limit, so walks never overflow. */
 export const MAX_NESTING_DEPTH = 32;
+
+/** One reusable encoder: `encode()` would allocate a fresh encoder and its 2 KiB buffer per call. */
+const canonicalEncoder = new Encoder({ sortKeys: true, ignoreUndefined: true });
 
 /**
  * Canonical encoding: map keys sorted, undefined map values omitted. Equal plain data encodes to equal
  * bytes whatever order its keys were inserted in.
  */
 export function encodeCanonical(value: unknown): Uint8Array {
-  return encode(value, { sortKeys: true, ignoreUndefined: true });
+  return canonicalEncoder.encode(value);
 }
 
 /** Decodes untrusted bytes. Throws on malformed input; container lengths are bounded by the input size. */
