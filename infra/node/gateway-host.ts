@@ -1,7 +1,8 @@
 // Runs the stateless gateway: the functions (Hono) over HTTP, reaching the cluster over NATS.
 
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { connect } from '@nats-io/transport-node';
+import { serveApp } from './http-serve.ts';
 import { createApp } from '../../functions/app.ts';
 import { createNatsBackend } from '../../functions/backends/nats.ts';
 import { natsConnectOptions, type NatsAuth } from './nats-connect.ts';
@@ -25,9 +26,7 @@ export async function startGatewayHost(opts: GatewayHostOptions): Promise<Gatewa
   const backend = createNatsBackend({ nc, cluster: opts.cluster });
   const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
   const host = opts.httpHost ?? '127.0.0.1';
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.httpPort, hostname: host }, () => resolve(s));
-  });
+  const server = await serveApp(app, opts.httpPort, host);
   return {
     url: `http://${host}:${opts.httpPort}`,
     stop: async () => {

@@ -1,8 +1,9 @@
 // Runs one replica in a Node process: files for storage, NATS for consensus and the API, an optional
 // HTTP server for the functions. Everything that is not web-standard lives here.
 
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { connect } from '@nats-io/transport-node';
+import { serveApp } from './http-serve.ts';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,9 +106,7 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
   if (opts.httpPort !== undefined) {
     const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
     const host = opts.httpHost ?? '127.0.0.1';
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: opts.httpPort!, hostname: host }, () => resolve(s));
-    });
+    server = await serveApp(app, opts.httpPort, host);
     httpUrl = `http://${host}:${opts.httpPort}`;
   }
 
