@@ -1,4 +1,5 @@
-// Atlas under test: its own nats-server and 3 `atlas replica` processes with default settings, each
+// Atlas under test: its own nats-server and 3 `atlas replica` processes with default settings (run
+// from the esbuild bundle, as a deployment would, rather than through tsx), each
 // with a data dir on the real disk and an HTTP port. Two targets: HTTP to all three replicas
 // (followers forward writes to the leader over NATS and serve linearizable reads by ReadIndex), and
 // the NATS API (msgpack request/reply on `atlas.<cluster>.api.kv.put|kv.get`, answered by the leader).
@@ -12,6 +13,7 @@ import { decodeReply, encodeRequest } from '../../actors/api/wire.ts';
 import { apiSubject } from '../../actors/transport/subjects.ts';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { startNatsServer } from '../../infra/node/nats-server.ts';
+import { bundleCli } from '../../infra/node/bundle.ts';
 import { atlasHttpGet, atlasHttpPut } from '../atlas-http.ts';
 import { addPrometheusCounters } from '../run-cost.ts';
 import type { HttpClient } from '../http-client.ts';
@@ -19,7 +21,6 @@ import { sleep, spawnServer, type SpawnedProcess } from './spawned.ts';
 import type { BenchTarget, FailoverControl, LeaderView, RunningSystem } from './types.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(REPO_ROOT, 'infra/cli/main.ts');
 const REPLICA_COUNT = 3;
 const CLUSTER = 'bench';
 const START_TIMEOUT_MS = 60_000;
@@ -43,6 +44,7 @@ interface ApiReplyShape {
 
 export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
   const root = mkdtempSync(join(opts.workDir, 'bench-atlas-'));
+  const cli = await bundleCli();
   const nats = await startNatsServer({});
   const ids = Array.from({ length: REPLICA_COUNT }, (_, i) => `r${i + 1}`);
   const ports = await freePorts(REPLICA_COUNT);
@@ -52,7 +54,7 @@ export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
     spawnServer(
       `atlas replica ${id}`,
       process.execPath,
-      [...profileArgs, '--import', 'tsx', CLI, 'replica', '--id', id, '--peers', ids.join(','), '--cluster', CLUSTER, '--nats', nats.url, '--data', join(root, id), '--http', String(ports[i])],
+      [...profileArgs, cli, 'replica', '--id', id, '--peers', ids.join(','), '--cluster', CLUSTER, '--nats', nats.url, '--data', join(root, id), '--http', String(ports[i])],
       undefined,
       REPO_ROOT,
     ),

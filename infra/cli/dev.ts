@@ -10,9 +10,10 @@ import { startNatsServer, type NatsServerHandle } from '../node/nats-server.ts';
 import { flag, intFlag, type ParsedArgs } from './args.ts';
 import { onShutdown } from './shutdown.ts';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const MAIN = join(here, 'main.ts');
-const DEV_CONF = resolve(here, '../nats/dev.conf');
+// Two levels below the repository root both as source (infra/cli) and bundled (dist/cli).
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const MAIN = join(ROOT, 'infra/cli/main.ts');
+const DEV_CONF = join(ROOT, 'infra/nats/dev.conf');
 
 export async function runDev(args: ParsedArgs): Promise<number> {
   const count = intFlag(args, 'replicas', 'ATLAS_REPLICAS', 3)!;
