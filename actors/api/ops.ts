@@ -23,6 +23,7 @@ export const API_OPS = [
   'leader.transfer',
   'watch.history',
   'metrics',
+  'batch',
   ...LOG_OPS,
   ...CHAT_OPS,
 ] as const;

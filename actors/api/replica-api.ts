@@ -12,6 +12,7 @@ import { renderReplicaMetrics } from '../replica/prometheus.ts';
 import { type ChatOpPort, runChatOp } from './chat-ops.ts';
 import { ApiError, ApiErrorCode, toApiError, withDeadline } from './errors.ts';
 import { runLogOp } from './log-ops.ts';
+import { runBatch } from './batch.ts';
 import { LEDGER_MACHINE } from '../ledger/commands.ts';
 import {
   type ApiCall,
@@ -61,6 +62,7 @@ export class ReplicaApi {
     if (typeof request.clock === 'number' && Number.isSafeInteger(request.clock) && request.clock >= 0) {
       replica.observeLamport(request.clock);
     }
+    if (op === 'batch') return runBatch(this.call, request, options, () => replica.lamport);
     const deadline = Date.now() + options.timeoutMs;
     try {
       if (LEADER_OPS.has(op) && !options.forwarded && this.forward && replica.role !== 'leader') {
@@ -128,6 +130,8 @@ export class ReplicaApi {
       case 'log.read':
       case 'log.verify':
         return runLogOp(op, r, this.replica);
+      case 'batch':
+        throw new ApiError(ApiErrorCode.BadRequest, 'a batch cannot contain a batch');
       default:
         return runChatOp(op, r, deadline, this.chat);
     }

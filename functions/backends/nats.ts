@@ -8,6 +8,7 @@ import { openNatsChatStream } from '../../actors/api/chat-stream.ts';
 import type { CommitEvent, CommitRevision } from '../../actors/api/commit-publisher.ts';
 import { ApiError } from '../../actors/api/errors.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
+import { createBatchingCall } from '../../actors/api/batch.ts';
 import type { StatusReply, WatchHistoryReply } from '../../actors/api/ops.ts';
 import type { WatchEvent } from '../../actors/machines/kv/commands.ts';
 import type { Backend, Health, WatchSink } from '../backend.ts';
@@ -32,7 +33,8 @@ export class LamportClock {
 
 export function createNatsBackend(opts: NatsBackendOptions): Backend {
   const clock = new LamportClock();
-  const call = createNatsApiCall({ nc: opts.nc, cluster: opts.cluster, clock });
+  // The calls of one turn reach the leader as one `batch` request.
+  const call = createBatchingCall(createNatsApiCall({ nc: opts.nc, cluster: opts.cluster, clock }));
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const stats = { requests: 0, errors: 0 };
 

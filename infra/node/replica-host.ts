@@ -11,6 +11,7 @@ import { natsChatSink } from '../../actors/api/chat-nats-sink.ts';
 import { startChatPublisher } from '../../actors/api/chat-publisher.ts';
 import { publishCommits } from '../../actors/api/commit-publisher.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
+import { createBatchingCall } from '../../actors/api/batch.ts';
 import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../../actors/api/nats-events.ts';
 import { createBuiltinMachines } from '../../actors/machines/builtin.ts';
@@ -88,7 +89,8 @@ export async function startReplicaHost(opts: ReplicaHostOptions): Promise<Replic
     await nc.close();
     throw error;
   }
-  const forward = createNatsApiCall({ nc, cluster: opts.cluster });
+  // Forwarded calls of one turn reach the leader as one `batch` request.
+  const forward = createBatchingCall(createNatsApiCall({ nc, cluster: opts.cluster }));
   const backend = createReplicaBackend({
     replica,
     kv,
