@@ -1096,9 +1096,14 @@ export class Raft {
   // -------------------------------------------------------------------------------------------------
   // Plumbing
 
+  /** Stamps and queues `m`. Every caller passes a fresh object literal, so it is completed in place (no copy). */
   private send(m: Outgoing): void {
     const lamport = this.advanceClock(this.clock + 1);
-    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term, lamport } as Message);
+    const message = m as { from?: NodeId; term?: number; lamport?: number };
+    message.from = this.id;
+    message.term = m.term ?? this.term;
+    message.lamport = lamport;
+    this.msgs.push(m as Message);
   }
 
   /** Moves the Lamport clock forward (never back) and keeps the persisted ceiling ahead of it. */

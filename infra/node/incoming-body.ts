@@ -50,5 +50,6 @@ export function readIncomingBody(incoming: IncomingMessage, limitBytes: number):
 
 /** The Hono `env` for one Node request: the adapter's own bindings plus the fast body reader. */
 export function nodeHostBindings(env: { incoming: IncomingMessage }): HostBodyBinding & { incoming: IncomingMessage } {
-  return { ...env, atlasReadRequestBody: (limitBytes) => readIncomingBody(env.incoming, limitBytes) };
+  const incoming = env.incoming;
+  return { incoming, atlasReadRequestBody: (limitBytes) => readIncomingBody(incoming, limitBytes) };
 }
