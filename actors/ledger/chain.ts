@@ -5,7 +5,7 @@
 // on every replica, so every replica computes the same chain, and `parent` of entry i is hash(i - 1).
 
 import type { Entry } from '../raft/types.ts';
-import { createSha256, SHA256_BYTES } from './sha256.ts';
+import { SHA256_BYTES, Sha256 } from './sha256.ts';
 
 export const HASH_BYTES = SHA256_BYTES;
 export const CANONICAL_HEADER_BYTES = 29;
@@ -24,7 +24,7 @@ const TWO_POW_32 = 0x1_0000_0000;
  * Computes entry hashes; one instance reuses its buffers across calls (not reentrant, no awaits inside).
  */
 export class EntryHasher {
-  private readonly sha = createSha256();
+  private readonly sha = new Sha256();
   private readonly header = new Uint8Array(CANONICAL_HEADER_BYTES);
   private readonly view = new DataView(this.header.buffer);
 

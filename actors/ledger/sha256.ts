@@ -144,34 +144,9 @@ function writeUint32BE(out: Uint8Array, offset: number, value: number): void {
   out[offset + 3] = value;
 }
 
-/** What the ledger needs of a SHA-256 implementation: the incremental interface of `Sha256`. */
-export interface Sha256Hasher {
-  reset(): this;
-  update(bytes: Uint8Array): this;
-  digestInto(out: Uint8Array, offset?: number): void;
-}
-
-let hasherFactory: () => Sha256Hasher = () => new Sha256();
-
-/** A new incremental hasher from the installed implementation (this file's, unless a host installed its own). */
-export function createSha256(): Sha256Hasher {
-  return hasherFactory();
-}
-
-/**
- * Lets a host with a native SHA-256 (the Node host: node:crypto, ~10x faster on small entries) replace
- * the TypeScript one. Contract: same digests; install before building replicas, as hashers already
- * created keep their implementation.
- */
-export function installSha256(factory: () => Sha256Hasher): void {
-  hasherFactory = factory;
-}
-
 /** SHA-256 of the concatenation of `parts`. */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const hasher = createSha256();
+  const hasher = new Sha256();
   for (const part of parts) hasher.update(part);
-  const out = new Uint8Array(SHA256_BYTES);
-  hasher.digestInto(out);
-  return out;
+  return hasher.digest();
 }

@@ -3,7 +3,6 @@
 import { NatsServerMissingError } from '../node/nats-server.ts';
 import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import { parseArgs, UsageError } from './args.ts';
-import { installNodeSha256 } from '../node/native-sha256.ts';
 
 const USAGE = `usage: atlas <command> [flags]
 
@@ -24,7 +23,6 @@ ATLAS_TOKEN, ATLAS_URL, ATLAS_REPLICA_ID, ATLAS_PEERS, ATLAS_NATS_USER/ATLAS_NAT
 const CLIENT_COMMANDS = new Set(['put', 'get', 'del', 'ls', 'watch', 'status']);
 
 async function main(argv: string[]): Promise<number> {
-  installNodeSha256();
   const [command, ...rest] = argv;
   const args = parseArgs(rest);
   switch (command) {

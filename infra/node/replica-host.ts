@@ -4,7 +4,6 @@
 import type { ServerType } from '@hono/node-server';
 import { connect } from '@nats-io/transport-node';
 import { serveApp } from './http-serve.ts';
-import { installNodeSha256 } from './native-sha256.ts';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,7 +55,6 @@ export interface ReplicaHost {
 /** Starts a replica. Throws StorageCorruptionError (one clear line) when its data cannot be trusted. */
 export async function startReplicaHost(opts: ReplicaHostOptions): Promise<ReplicaHost> {
   const logger = opts.logger ?? consoleLogger;
-  installNodeSha256();
   await mkdir(opts.dataDir, { recursive: true });
   const fileStore = await FileLogStore.open(join(opts.dataDir), { log: (line) => logger.warn(line) });
   // Test-only and off unless ATLAS_UNSAFE_ACK_BEFORE_FSYNC holds its consent phrase (see the module).

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSha256, installSha256, Sha256, sha256 } from '../../actors/ledger/sha256.ts';
-import { EntryHasher } from '../../actors/ledger/chain.ts';
-import { installNodeSha256, NodeSha256 } from '../../infra/node/native-sha256.ts';
+import { Sha256, sha256 } from '../../actors/ledger/sha256.ts';
 import { toHex } from '../../actors/ledger/hex.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -33,29 +31,5 @@ describe('sha256', () => {
       }
     }
     expect(toHex(sha256(text('ab'), text('c')))).toBe(toHex(sha256(text('abc'))));
-  });
-});
-
-describe('native SHA-256 for the Node host', () => {
-  it('gives the same digests and the same entry-chain hashes as the TypeScript implementation', () => {
-    const message = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
-    const native = new NodeSha256();
-    const out = new Uint8Array(40);
-    native.update(message.subarray(0, 100)).update(message.subarray(100)).digestInto(out, 8);
-    expect(toHex(out.subarray(8))).toBe(toHex(sha256(message)));
-    native.reset().update(text('abc')).digestInto(out);
-    expect(toHex(out.subarray(0, 32))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-
-    const entry = { index: 7, term: 2, lamport: 99, type: 1, data: message } as const;
-    const parent = new Uint8Array(32).fill(5);
-    const viaTypeScript = new EntryHasher().hash(entry, parent);
-    expect(createSha256()).toBeInstanceOf(Sha256);
-    installNodeSha256();
-    try {
-      expect(createSha256()).toBeInstanceOf(NodeSha256);
-      expect(toHex(new EntryHasher().hash(entry, parent))).toBe(toHex(viaTypeScript));
-    } finally {
-      installSha256(() => new Sha256());
-    }
   });
 });
