@@ -1,7 +1,7 @@
 // Encoding of API requests and replies on NATS subjects: JSON when the request is JSON (first
 // non-blank byte `{`), msgpack otherwise. Decoding never throws.
 
-import { decode as decodeMsgpack, Encoder } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { bytesToJson, jsonToBytes } from './json-values.ts';
 
 export type WireFormat = 'json' | 'msgpack';
@@ -13,6 +13,9 @@ const msgpackEncoder = new Encoder();
 const encodeMsgpack = (value: unknown): Uint8Array => msgpackEncoder.encode(value);
 
 export const MAX_API_REQUEST_BYTES = 8 * 1024 * 1024;
+
+const requestDecoder = new Decoder({ maxStrLength: MAX_API_REQUEST_BYTES });
+const replyDecoder = new Decoder();
 
 export function detectFormat(bytes: Uint8Array): WireFormat {
   for (const b of bytes) {
@@ -28,7 +31,7 @@ export function decodeRequest(bytes: Uint8Array, format: WireFormat): { ok: true
   if (bytes.byteLength === 0) return { ok: true, request: {} };
   let parsed: unknown;
   try {
-    parsed = format === 'json' ? JSON.parse(textDecoder.decode(bytes)) : decodeMsgpack(bytes, { maxStrLength: MAX_API_REQUEST_BYTES });
+    parsed = format === 'json' ? JSON.parse(textDecoder.decode(bytes)) : requestDecoder.decode(bytes);
   } catch (error) {
     return { ok: false, error: `malformed ${format} body: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -51,5 +54,5 @@ export function encodeRequest(request: Record<string, unknown>): Uint8Array {
 }
 
 export function decodeReply(bytes: Uint8Array): unknown {
-  return decodeMsgpack(bytes);
+  return replyDecoder.decode(bytes);
 }

@@ -2,7 +2,7 @@
 // lengths are bounded by the input size and anything but plain data is refused, so callers can turn
 // every failure into the same deterministic error on every replica.
 
-import { decode, Encoder } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 
 /** Deepest nesting accepted in decoded commands: far below any JS stack limit, so walks never overflow. */
 export const MAX_NESTING_DEPTH = 32;
@@ -18,16 +18,27 @@ export function encodeCanonical(value: unknown): Uint8Array {
   return canonicalEncoder.encode(value);
 }
 
-/** Decodes untrusted bytes. Throws on malformed input; container lengths are bounded by the input size. */
+/** Decodes untrusted bytes. Throws on malformed input; container lengths are bounded by twice the input size. */
 export function decodeUntrusted(bytes: Uint8Array): unknown {
-  const bound = bytes.byteLength;
-  return decode(bytes, {
-    maxStrLength: bound,
-    maxBinLength: bound,
-    maxArrayLength: bound,
-    maxMapLength: bound,
-    maxExtLength: bound,
-  });
+  return untrustedDecoder(bytes.byteLength).decode(bytes);
+}
+
+/**
+ * Reused decoders (building one per call was a visible share of apply), one per power-of-two size
+ * class: a decoder for inputs up to `bound` bytes refuses any declared length above `bound`, so every
+ * container length stays within twice the input size.
+ */
+const untrustedDecoders = new Map<number, Decoder>();
+
+function untrustedDecoder(byteLength: number): Decoder {
+  let bound = 256;
+  while (bound < byteLength) bound *= 2;
+  let decoder = untrustedDecoders.get(bound);
+  if (!decoder) {
+    decoder = new Decoder({ maxStrLength: bound, maxBinLength: bound, maxArrayLength: bound, maxMapLength: bound, maxExtLength: bound });
+    untrustedDecoders.set(bound, decoder);
+  }
+  return decoder;
 }
 
 /**
