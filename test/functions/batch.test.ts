@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchingCall, MAX_BATCH_BYTES, MAX_BATCH_CALLS, type BatchReply } from '../../actors/api/batch.ts';
 import type { ApiCall, ApiReply } from '../../actors/api/ops.ts';
 import { ReplicaApi } from '../../actors/api/replica-api.ts';
+import { decodeRequest, detectFormat, encodeReply } from '../../actors/api/wire.ts';
 import { HttpCluster } from './harness.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -55,6 +56,16 @@ describe('batch operation', () => {
     expect(await call('batch', { calls: tooMany }, { timeoutMs: 1_000 })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/at most 1024/) } });
     const probe = await call('kv.get', { key: 'never/0' }, { timeoutMs: 1_000 });
     expect(probe).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('batch over JSON', () => {
+  it('turns the values of nested calls into bytes and answers them as text', () => {
+    const wire = '{"calls":[{"op":"kv.put","request":{"key":"a","value":"1"}},{"op":"kv.put","request":{"key":"b","value":"/w==","encoding":"base64"}}]}';
+    const decoded = decodeRequest(bytes(wire), detectFormat(bytes(wire)));
+    expect(decoded).toEqual({ ok: true, request: { calls: [{ op: 'kv.put', request: { key: 'a', value: bytes('1') } }, { op: 'kv.put', request: { key: 'b', value: new Uint8Array([0xff]) } }] } });
+    const reply = encodeReply({ ok: true, result: { replies: [{ ok: true, result: { key: 'a', value: bytes('1') }, lamport: 2 }] }, lamport: 2 }, 'json');
+    expect(JSON.parse(text(reply))).toEqual({ ok: true, result: { replies: [{ ok: true, result: { key: 'a', value: '1' }, lamport: 2 }] }, lamport: 2 });
   });
 });
 
