@@ -23,6 +23,7 @@ import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
+import { CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
 
 export interface ReplicaOptions {
   readonly id: NodeId;
@@ -81,6 +82,11 @@ export class Replica {
   private readonly sealer: LedgerSealer;
   private readonly core: Raft;
   private readonly transport: Transport;
+  /** Every consensus message leaves through here; empty Appends wait briefly for a fuller one. */
+  private readonly outbox = new CommitNoticeCoalescer((messages) => {
+    this.metrics.raftMessagesSent += messages.length;
+    this.transport.send(messages);
+  });
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
@@ -169,6 +175,7 @@ export class Replica {
     this.stopped = true;
     this.stopTicker?.();
     this.stopTicker = null;
+    this.outbox.close();
     const reason = new ReplicaFailedError('replica stopped');
     this.proposals.failAll(reason);
     this.reads.failAll(reason);
@@ -409,8 +416,7 @@ export class Replica {
   }
 
   private sendMessages(messages: readonly Message[]): void {
-    this.metrics.raftMessagesSent += messages.length;
-    this.transport.send(messages);
+    this.outbox.send(messages);
   }
 
   private async persist(ready: Ready): Promise<void> {
@@ -496,6 +502,7 @@ export class Replica {
     this.opts.logger.error(`${this.id}: replica stopped: ${error.message}`);
     this.stopTicker?.();
     this.stopTicker = null;
+    this.outbox.close();
     const reason = new ReplicaFailedError(`replica failed: ${error.message}`);
     this.proposals.failAll(reason);
     this.reads.failAll(reason);

@@ -107,7 +107,7 @@ export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
     name: 'atlas',
     version: atlasVersion(),
     notes: [
-      `Atlas, ${REPLICA_COUNT} replica processes (node --import tsx) with default settings over one nats-server, data on disk (fsync before acknowledging); HTTP clients spread over all replicas, NATS-API clients over ${opts.connections} connections`,
+      `Atlas, ${REPLICA_COUNT} replica processes (the esbuild bundle of the CLI) with default settings over one nats-server, data on disk (fsync before acknowledging); HTTP clients spread over all replicas, NATS-API clients over ${opts.connections} connections`,
     ],
     targets: [httpTarget, natsTarget],
     processes: () => replicas.filter((r) => r.alive()).map((r) => ({ label: r.label, pid: r.pid })),

@@ -91,8 +91,9 @@ describe('membership and leadership transfer', () => {
     http.mount('r4');
     const promote = async () => (await send(follower, '/v1/members/r4/promote', { method: 'POST' })).status === 200;
     await waitFor(promote, 5_000, 'r4 promoted');
-    const afterPromote = (await (await send(http.apps.get('r4')!, '/v1/members')).json()) as { members: Member[] };
-    expect(afterPromote.members.find((m) => m.id === 'r4')?.role).toBe('follower');
+    // r4 serves the member list from its own applied configuration, which catches up with the next Append.
+    const roleSeenByR4 = async () => ((await (await send(http!.apps.get('r4')!, '/v1/members')).json()) as { members: Member[] }).members.find((m) => m.id === 'r4')?.role;
+    await waitFor(async () => (await roleSeenByR4()) === 'follower', 5_000, 'r4 sees itself promoted');
 
     const removed = await send(follower, '/v1/members/r4', { method: 'DELETE' });
     expect(removed.status).toBe(200);
@@ -172,6 +173,9 @@ describe('503 and 504', () => {
     const survivor = http.cluster.ids[0]!;
     const app = http.apps.get(survivor)!;
     expect((await put(app, 'before', 'x')).status).toBe(200);
+    // A follower learns a commit with the next Append (an empty one waits up to 5 ms for it): let the
+    // survivor apply the write before its peers crash, so its stale read below has it.
+    await waitFor(async () => (await (await get(app, 'before', '?consistency=stale')).text()) === 'x', 5_000, 'survivor applied the write');
     for (const id of http.cluster.ids.slice(1)) await http.cluster.crash(id);
     await waitFor(() => http!.cluster.replicas.get(survivor)!.leader === null, 5_000, 'leader lost');
 
