@@ -1,7 +1,7 @@
 // The esbuild bundle of the CLI (npm run build) runs without tsx and serves a real replica.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { freePorts } from '../../infra/node/free-port.ts';
 import { startNatsServer } from '../../infra/node/nats-server.ts';
 
 describe('bundled CLI', () => {
+  mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
   const outDir = mkdtempSync(join(REPO_ROOT, 'dist', 'test-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'atlas-bundle-'));
   afterAll(() => {
