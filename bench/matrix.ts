@@ -16,11 +16,14 @@ import { startAtlas } from './systems/atlas.ts';
 import { startEtcd } from './systems/etcd.ts';
 import { startJetStream } from './systems/jetstream.ts';
 import { sleep } from './systems/spawned.ts';
-import type { OpKind, RunningSystem, SystemName } from './systems/types.ts';
+import type { RunningSystem, SystemName, TargetName } from './systems/types.ts';
 import { evaluateTargets } from './targets.ts';
 import { ClientPicker, createWorkload, type Workload } from './workload.ts';
 
 const PREFILL_CONCURRENCY = 64;
+
+/** The targets each system offers (for the progress count before the systems start). */
+const TARGETS_OF: Record<SystemName, readonly TargetName[]> = { atlas: ['atlas-http', 'atlas-nats'], etcd: ['etcd-http'], jetstream: ['jetstream-kv'] };
 
 export interface BenchIo {
   readonly progress: ProgressSink;
@@ -35,7 +38,8 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRe
   const processes: ProcessRecord[] = [];
   const failovers: FailoverRecord[] = [];
   const systems: SystemRecord[] = [];
-  const totalRuns = opts.systems.reduce((n, s) => n + (s === 'atlas' ? 2 : 1), 0) * opts.ops.length * opts.concurrency.length;
+  const selectedTargets = opts.systems.flatMap((system) => TARGETS_OF[system]).filter((t) => opts.targets === null || opts.targets.includes(t));
+  const totalRuns = selectedTargets.length * opts.ops.length * opts.concurrency.length;
   let runIndex = 0;
 
   for (const name of opts.systems) {

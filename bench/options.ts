@@ -1,7 +1,7 @@
 // `npm run bench` flags. `--quick` picks a short configuration; flags given explicitly override it.
 
 import { HTTP_CLIENT_KINDS, type HttpClientKind } from './http-client.ts';
-import { SYSTEM_NAMES, type OpKind, type SystemName } from './systems/types.ts';
+import { SYSTEM_NAMES, type OpKind, type SystemName, type TargetName } from './systems/types.ts';
 import { DEFAULT_KEY_COUNT, DEFAULT_SEED, DEFAULT_VALUE_BYTES } from './workload.ts';
 
 export interface BenchOptions {
@@ -25,7 +25,7 @@ export interface BenchOptions {
   /** Operations to run (default both); narrowing helps profiling one workload. */
   readonly ops: readonly OpKind[];
   /** Target names to run (e.g. atlas-http); null runs every target of the selected systems. */
-  readonly targets: readonly string[] | null;
+  readonly targets: readonly TargetName[] | null;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--seconds S] [--warmup S] [--concurrency 1,16,64,256]
@@ -88,6 +88,17 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     cpuProfileDir: cpuProf ?? null,
     quick,
     ops: (['put', 'get'] as const).filter((op) => ops.includes(op)),
-    targets: targetsText === undefined ? null : targetsText.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    targets: parseTargets(targetsText),
   };
+}
+
+const TARGET_NAMES: readonly TargetName[] = ['atlas-http', 'atlas-nats', 'etcd-http', 'jetstream-kv'];
+
+function parseTargets(text: string | undefined): TargetName[] | null {
+  if (text === undefined) return null;
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const name of names) {
+    if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new BenchUsageError(`unknown target ${JSON.stringify(name)} (known: ${TARGET_NAMES.join(', ')})`);
+  }
+  return names as TargetName[];
 }

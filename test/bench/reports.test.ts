@@ -182,5 +182,6 @@ describe('process memory, progress and options', () => {
     expect(parseBenchOptions(['--ops', 'get,put', '--targets', 'atlas-http'], '/out')).toMatchObject({ ops: ['put', 'get'], targets: ['atlas-http'] });
     expect(parseBenchOptions(['--ops', 'put'], '/out').ops).toEqual(['put']);
     expect(() => parseBenchOptions(['--ops', 'delete'], '/out')).toThrow(/--ops/);
+    expect(() => parseBenchOptions(['--targets', 'atlas-grpc'], '/out')).toThrow(/unknown target "atlas-grpc"/);
   });
 });
