@@ -4,6 +4,7 @@
 
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { publishCommits } from '../actors/api/commit-publisher.ts';
+import { createBatchingCall } from '../actors/api/batch.ts';
 import { createNatsApiCall } from '../actors/api/nats-api-client.ts';
 import { NatsApiServer } from '../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../actors/api/nats-events.ts';
@@ -61,7 +62,8 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
     await nc.close();
     throw error;
   }
-  const forward = createNatsApiCall({ nc, cluster: config.cluster });
+  // Forwarded calls of one turn reach the leader as one `batch` request, as on the Node host.
+  const forward = createBatchingCall(createNatsApiCall({ nc, cluster: config.cluster }));
   // The API server answers with the replica's own executor, exactly as a Node replica does.
   const backend = createReplicaBackend({
     replica,

@@ -1,13 +1,13 @@
 // An ApiCall that reaches the leader over NATS request/reply (used by gateways and by followers
 // forwarding writes). "No responders" means no leader is serving the API right now: the request was
 // not delivered, so it is retried until the deadline, then answered 503. A request that timed out
-// after delivery has an unknown outcome: 504.
+// after delivery has an unknown outcome: 504. Each call is one request; wrap it in createBatchingCall
+// (batch.ts) to send the calls of a turn as one.
 
 import { headers as natsHeaders, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import { ApiErrorCode } from './errors.ts';
 import type { ApiCall, ApiReply } from './ops.ts';
 import { TIMEOUT_HEADER } from './nats-api-server.ts';
-import { deferToTurnEnd } from './next-turn.ts';
 import { decodeReply, encodeRequest } from './wire.ts';
 import { apiSubject } from '../transport/subjects.ts';
 
@@ -24,8 +24,6 @@ export function createNatsApiCall(opts: NatsApiClientOptions): ApiCall {
   return async (op, request, options) => {
     const deadline = Date.now() + options.timeoutMs;
     const body = encodeRequest(opts.clock ? { ...request, clock: Math.max(Number(request.clock ?? 0), opts.clock.now()) } : request);
-    // Requests made in one turn are published together (one socket write).
-    await new Promise<void>((resolve) => deferToTurnEnd(resolve));
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return unavailable('no leader is serving the API', opts);
