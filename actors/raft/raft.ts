@@ -738,7 +738,21 @@ export class Raft {
     this.sendAppendResponse(m.from, false, lastNew);
   }
 
+  /**
+   * An acceptance supersedes one to the same leader in the same term still waiting to be sent (it
+   * waits for the persist that makes its entries durable): the leader only needs the highest index,
+   * so a follower answers the Appends that arrive during one persist with one message.
+   */
   private sendAppendResponse(to: NodeId, reject: boolean, index: number): void {
+    if (!reject) {
+      for (let i = this.msgs.length - 1; i >= 0; i--) {
+        const m = this.msgs[i]!;
+        if (m.type !== 'AppendResponse' || m.to !== to || m.reject || m.term !== this.term) continue;
+        this.msgs.splice(i, 1);
+        index = Math.max(index, m.index);
+        break;
+      }
+    }
     this.send({ type: 'AppendResponse', to, reject, index, hintIndex: 0, hintTerm: 0 });
   }
 
