@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_CLUSTER } from '../../actors/transport/subjects.ts';
 import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import { natsAuthFromEnv } from '../node/nats-connect.ts';
+import { DataDirLockedError } from '../node/data-dir-lock.ts';
 import { startReplicaHost } from '../node/replica-host.ts';
 import { flag, intFlag, type ParsedArgs, UsageError } from './args.ts';
 import { onShutdown } from './shutdown.ts';
@@ -37,7 +38,7 @@ export async function runReplica(args: ParsedArgs): Promise<number> {
       ...(snapshotEvery !== undefined ? { snapshotEveryEntries: snapshotEvery } : {}),
     });
   } catch (error) {
-    if (error instanceof StorageCorruptionError) {
+    if (error instanceof StorageCorruptionError || error instanceof DataDirLockedError) {
       console.error(`atlas replica ${id}: refusing to start: ${error.message}`);
       return 3;
     }

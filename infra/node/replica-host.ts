@@ -23,6 +23,7 @@ import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import { createDropCounters, natsTransportFactory } from '../../actors/transport/nats-transport.ts';
 import { createApp } from '../../functions/app.ts';
 import { createReplicaBackend } from '../../functions/backends/replica.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { FileActorStorage } from './file-actor-storage.ts';
 import { FileLogStore } from './file-log-store.ts';
 import { natsConnectOptions, type NatsAuth } from './nats-connect.ts';
@@ -52,10 +53,33 @@ export interface ReplicaHost {
   stop(): Promise<void>;
 }
 
-/** Starts a replica. Throws StorageCorruptionError (one clear line) when its data cannot be trusted. */
+/**
+ * Starts a replica. Throws StorageCorruptionError (one clear line) when its data cannot be trusted,
+ * and DataDirLockedError when another live process holds its data directory.
+ */
 export async function startReplicaHost(opts: ReplicaHostOptions): Promise<ReplicaHost> {
-  const logger = opts.logger ?? consoleLogger;
   await mkdir(opts.dataDir, { recursive: true });
+  const lock = await lockDataDir(opts.dataDir);
+  try {
+    const host = await startLocked(opts);
+    return {
+      ...host,
+      stop: async () => {
+        try {
+          await host.stop();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
+  const logger = opts.logger ?? consoleLogger;
   const fileStore = await FileLogStore.open(join(opts.dataDir), { log: (line) => logger.warn(line) });
   // Test-only and off unless ATLAS_UNSAFE_ACK_BEFORE_FSYNC holds its consent phrase (see the module).
   const logStore = unsafeAckBeforeFsyncFromEnv(fileStore, process.env, (line) => logger.warn(line));

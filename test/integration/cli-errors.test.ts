@@ -1,6 +1,8 @@
 // Issue 3: the CLI fails fast with one clear line when it cannot run: `atlas dev` without any
 // nats-server and without ATLAS_NATS_URL, and `atlas replica` on a data directory whose log segment
-// has a corrupted record in the middle (the line names the file and the record's offset).
+// has a corrupted record in the middle (the line names the file and the record's offset). A second
+// `atlas replica` on a data directory a live replica holds is refused the same way; once the holder
+// is killed, a replica starts on that directory again.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,5 +141,57 @@ describe('CLI errors with real processes', () => {
     expect(line).toMatch(new RegExp(`offset ${victim}\\b`));
     // It refused before serving anything.
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+
+  it('a second atlas replica on a data directory in use exits non-zero naming the holder; after the holder is killed it starts', async () => {
+    const dataDir = join(scratch, 'held');
+    const [httpPort, secondPort] = await freePorts(2);
+    const args = (port: number) => ['replica', '--id', 'h1', '--peers', 'h1', '--cluster', 'clilock', '--nats', nats.url, '--data', dataDir, '--http', String(port)];
+    const startHolder = (port: number) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args(port)], { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const leads = async () => {
+        try {
+          await waitUntil(
+            'the replica to lead',
+            async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/leader`)).json()) as { leader: string | null }).leader === 'h1',
+            45_000,
+          );
+        } catch (error) {
+          child.kill('SIGKILL');
+          throw new Error(`${String(error)}\n--- replica output\n${output}`);
+        }
+      };
+      return { child, exited, leads };
+    };
+
+    const holder = startHolder(httpPort!);
+    await holder.leads();
+    const second = await runAtlas(args(secondPort!), cleanEnv());
+    console.log(`second atlas replica on a held data directory: exit ${second.code} after ${second.elapsedMs} ms: ${second.output.trim()}`);
+    expect(second.signal).toBeNull();
+    expect(second.code).not.toBe(0);
+    expect(lines(second.output)).toHaveLength(1);
+    expect(lines(second.output)[0]).toContain(`${dataDir} is in use by process ${holder.child.pid}`);
+    await expect(fetch(`http://127.0.0.1:${secondPort}/health`)).rejects.toThrow();
+    // The holder kept serving.
+    expect((await fetch(`http://127.0.0.1:${httpPort}/v1/kv/held`, { method: 'PUT', body: 'still here' })).status).toBe(200);
+
+    // A killed holder leaves its LOCK behind; the next replica replaces it and recovers the write.
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    const next = startHolder(secondPort!);
+    try {
+      await next.leads();
+      const res = await fetch(`http://127.0.0.1:${secondPort}/v1/kv/held`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('still here');
+    } finally {
+      next.child.kill('SIGTERM');
+      await next.exited;
+    }
   });
 });
