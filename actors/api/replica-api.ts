@@ -170,7 +170,8 @@ export class ReplicaApi {
     const options = idempotency(r);
     if (r.wait === false) return this.replica.append(machine, r.command, options);
     return this.write(machine, r.command, r, deadline, (o) => ({
-      index: o.index,
+      // A retry answers with the index where the command took effect, not its own no-op entry.
+      index: o.firstIndex ?? o.index,
       result: o.result,
       ...(o.duplicate ? { duplicate: true } : {}),
     }));

@@ -29,13 +29,16 @@ export interface ApplyError {
  * What applying one entry produced. Identical on every replica for the same log.
  * `machine` is null when the entry could not be decoded. `result` is the machine's result, or null
  * when `error` is set. `duplicate` means the idempotency key had already been applied: `result` and
- * `error` are the first application's, and nothing was applied again.
+ * `error` are the first application's, `firstIndex` is the index of the entry that applied it, and
+ * nothing was applied again.
  */
 export interface ApplyOutcome {
   readonly index: number;
   readonly machine: string | null;
   readonly result: unknown;
   readonly duplicate: boolean;
+  /** Duplicates only: the log index at which the command took effect. */
+  readonly firstIndex?: number;
   readonly idempotencyKey?: string;
   readonly error?: ApplyError;
 }
@@ -177,6 +180,7 @@ export class MachineHost {
         machine: previous.machine,
         result: recorded.result ?? null,
         duplicate: true,
+        firstIndex: previous.firstIndex,
         idempotencyKey: key,
         ...(recorded.error ? { error: recorded.error } : {}),
       };

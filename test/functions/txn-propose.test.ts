@@ -152,11 +152,12 @@ describe('POST /v1/propose', () => {
     await postJson(leader, '/v1/propose', { machine: 'bank', command: { type: 'open', account: 'carol' } });
     const command = { machine: 'bank', command: { type: 'deposit', account: 'carol', amount: 7 } };
     const headers = { 'Idempotency-Key': 'deposit-carol-1' };
-    const first = await (await postJson(follower, '/v1/propose', command, headers)).json();
+    const first = (await (await postJson(follower, '/v1/propose', command, headers)).json()) as { index: number };
     expect(first).toEqual({ index: expect.any(Number), result: { ok: true, balances: { carol: 7 } } });
     const retry = await (await postJson(leader, '/v1/propose', command, headers)).json();
-    // The retry is its own log entry (a later index) that applied nothing and carries the first result.
-    expect(retry).toEqual({ index: expect.any(Number), result: { ok: true, balances: { carol: 7 } }, duplicate: true });
+    // The retry is its own log entry that applied nothing; it answers with the first result and the
+    // index where the command took effect.
+    expect(retry).toEqual({ index: first.index, result: { ok: true, balances: { carol: 7 } }, duplicate: true });
     const next = (await (await postJson(leader, '/v1/propose', { ...command, command: { ...command.command, amount: 1 } })).json()) as {
       result: unknown;
     };

@@ -20,7 +20,7 @@ describe('exactly-once', () => {
     });
     n.kvDo({ type: 'put', key: 'k', value: text('2') });
     const retry = n.propose({ command: { type: 'put', key: 'k', value: text('1') }, idempotencyKey: 'req-1' });
-    expect(retry).toEqual({ ...first, index: 3, duplicate: true });
+    expect(retry).toEqual({ ...first, index: 3, duplicate: true, firstIndex: 1 });
     expect(n.kvQuery({ type: 'get', key: 'k' })).toMatchObject({ modRevision: 2, version: 2 });
     expect(n.kvQuery({ type: 'revision' })).toEqual({ revision: 2 });
   });
@@ -88,7 +88,7 @@ describe('exactly-once', () => {
     expect(m.host.appliedIndex).toBe(1);
     expect(m.host.logTimeMs).toBe(n.host.logTimeMs);
     const retry = m.propose({ command: { type: 'put', key: 'k', value: text('1') }, idempotencyKey: 'req' });
-    expect(retry).toEqual({ ...first, index: 2, duplicate: true });
+    expect(retry).toEqual({ ...first, index: 2, duplicate: true, firstIndex: 1 });
     expect(m.kvQuery({ type: 'revision' })).toEqual({ revision: 1 });
   });
 });
