@@ -1,14 +1,16 @@
 // Serves the client API on `atlas.<cluster>.api.<op>` (request/reply). Only the leader subscribes,
 // in one queue group, so each request reaches exactly one replica and that replica can write; the
 // subscription follows leadership. Malformed or unknown requests are answered with an error (when
-// they ask for a reply) and counted; nothing here throws out of the subscription callback.
+// they ask for a reply) and counted; nothing here throws out of the subscription callback. Replies
+// carry `Atlas-Type: <op>.reply` (`error.reply` for an unknown op), `Atlas-From` and `Atlas-Lamport`.
 
-import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Replica } from '../replica/replica.ts';
 import { ApiErrorCode } from './errors.ts';
 import { type ApiCall, type ApiReply, isApiOp } from './ops.ts';
 import { deferToTurnEnd } from './next-turn.ts';
 import { decodeRequest, detectFormat, encodeReply } from './wire.ts';
+import { atlasHeaders } from '../transport/headers.ts';
 
 export const API_QUEUE_GROUP = 'atlas-api';
 export const TIMEOUT_HEADER = 'Atlas-Timeout-Ms';
@@ -64,7 +66,8 @@ export class NatsApiServer {
     const format = detectFormat(msg.data);
     const op = msg.subject.slice(this.prefix.length);
     let reply: ApiReply;
-    if (!isApiOp(op)) {
+    const known = isApiOp(op);
+    if (!known) {
       this.counters.unknownOp++;
       reply = this.error(ApiErrorCode.BadRequest, `unknown operation ${JSON.stringify(op)}`);
     } else {
@@ -79,14 +82,13 @@ export class NatsApiServer {
     }
     if (!msg.reply) return;
     // Replies finished in one turn are published together (one socket write).
-    deferToTurnEnd(() => this.respond(msg, reply, format));
+    const type = known ? `${op}.reply` : 'error.reply';
+    deferToTurnEnd(() => this.respond(msg, type, reply, format));
   }
 
-  private respond(msg: Msg, reply: ApiReply, format: ReturnType<typeof detectFormat>): void {
+  private respond(msg: Msg, type: string, reply: ApiReply, format: ReturnType<typeof detectFormat>): void {
     try {
-      const h = natsHeaders();
-      h.set('Atlas-Lamport', String(reply.lamport));
-      h.set('Atlas-From', this.replica.id);
+      const h = atlasHeaders({ type, from: this.replica.id, lamport: reply.lamport });
       msg.respond(encodeReply(reply, format), { headers: h });
     } catch {
       // The requester went away or the connection closed: nothing to answer.

@@ -298,4 +298,20 @@ describe('garbage on every subject with real processes', () => {
         `terms ${cluster.ids.map((id) => after[id]!.view.term).join('/')}; ${result.acked.size} writes acknowledged of ${result.attempts}, ${everything.size} keys stored`,
     );
   });
+
+  it('API replies carry Atlas-Type, Atlas-From and Atlas-Lamport', async () => {
+    const c = cluster.clusterName;
+    const leader = await cluster.leader();
+    const ask = async (op: string, body: Uint8Array) => {
+      const msg = await nc.request(`atlas.${c}.api.${op}`, body, { timeout: 5_000 });
+      return { type: msg.headers?.get('Atlas-Type'), from: msg.headers?.get('Atlas-From'), lamport: Number(msg.headers?.get('Atlas-Lamport')) };
+    };
+    const put = await ask('kv.put', text('{"key":"headers/a","value":"1"}'));
+    expect(put).toMatchObject({ type: 'kv.put.reply', from: leader });
+    expect(put.lamport).toBeGreaterThan(0);
+    const get = await ask('kv.get', encodeMsgpack({ key: 'headers/a' }));
+    expect(get).toMatchObject({ type: 'kv.get.reply', from: leader });
+    expect(get.lamport).toBeGreaterThanOrEqual(put.lamport);
+    expect(await ask('nope', text('{}'))).toMatchObject({ type: 'error.reply', from: leader });
+  });
 });
