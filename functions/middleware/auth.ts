@@ -4,11 +4,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, ApiErrorCode } from '../../actors/api/errors.ts';
 import type { AppEnv } from '../context.ts';
+import { requestHeader } from '../parse/request-header.ts';
 
 export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
   const expected = new TextEncoder().encode(token);
   return async function bearerAuth(c, next) {
-    const header = c.req.header('Authorization');
+    const header = requestHeader(c, 'Authorization');
     if (header === undefined) throw new ApiError(ApiErrorCode.Unauthorized, 'this API requires Authorization: Bearer <token>');
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !sameBytes(new TextEncoder().encode(match[1]!), expected)) {

@@ -7,12 +7,13 @@ import { ApiError, ApiErrorCode } from '../../actors/api/errors.ts';
 import type { Backend } from '../backend.ts';
 import type { AppEnv } from '../context.ts';
 import { parseNonNegativeInteger } from '../parse/numbers.ts';
+import { requestHeader } from '../parse/request-header.ts';
 
 export const LAMPORT_HEADER = 'Atlas-Lamport';
 
 export function lamportClock(backend: Backend): MiddlewareHandler<AppEnv> {
   return async function lamport(c, next) {
-    const header = c.req.header(LAMPORT_HEADER);
+    const header = requestHeader(c, LAMPORT_HEADER);
     if (header !== undefined) {
       const clock = parseNonNegativeInteger(header);
       if (clock === null) throw new ApiError(ApiErrorCode.BadRequest, `${LAMPORT_HEADER} must be a non-negative integer`);

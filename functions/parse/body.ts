@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { badRequest, tooLarge } from '../errors.ts';
 import { parseNonNegativeInteger } from './numbers.ts';
+import { requestHeader } from './request-header.ts';
 
 /**
  * What a host may put in the Hono `env` to read request bodies more cheaply than through
@@ -15,7 +16,7 @@ export interface HostBodyBinding {
 }
 
 export async function readBodyBytes(c: Context, limitBytes: number, what: string): Promise<Uint8Array> {
-  const declared = c.req.header('Content-Length');
+  const declared = requestHeader(c, 'Content-Length');
   if (declared !== undefined) {
     const length = parseNonNegativeInteger(declared);
     if (length === null) throw badRequest('Content-Length must be a non-negative integer');

@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { badRequest } from '../errors.ts';
 import { parseNonNegativeInteger } from './numbers.ts';
+import { requestHeader } from './request-header.ts';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
@@ -15,8 +16,8 @@ export interface WriteConditions {
 
 /** `If-Match: <rev>` or `"<rev>"` (also the weak form `W/"<rev>"`); `If-None-Match: *`. */
 export function writeConditions(c: Context, allowIfAbsent: boolean): WriteConditions {
-  const ifMatch = c.req.header('If-Match');
-  const ifNoneMatch = c.req.header('If-None-Match');
+  const ifMatch = requestHeader(c, 'If-Match');
+  const ifNoneMatch = requestHeader(c, 'If-None-Match');
   if (ifMatch !== undefined && ifNoneMatch !== undefined) throw badRequest('If-Match and If-None-Match cannot be combined');
   if (ifMatch !== undefined) {
     const unquoted = /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(ifMatch)?.[1] ?? ifMatch;
@@ -33,7 +34,7 @@ export function writeConditions(c: Context, allowIfAbsent: boolean): WriteCondit
 }
 
 export function idempotencyKey(c: Context): { idempotencyKey?: string } {
-  const key = c.req.header('Idempotency-Key');
+  const key = requestHeader(c, 'Idempotency-Key');
   if (key === undefined) return {};
   const trimmed = key.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_IDEMPOTENCY_KEY_LENGTH) {

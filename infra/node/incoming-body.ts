@@ -1,9 +1,11 @@
-// Reads a Node request body straight from the IncomingMessage, for the functions' `readBodyBytes`
-// (see functions/parse/body.ts `HostBodyBinding`). Skips the web-stream Request the Hono Node adapter
-// would otherwise build for every request with a body, which costs more CPU than the rest of a put.
+// Reads a Node request body and headers straight from the IncomingMessage, for the functions'
+// `readBodyBytes` and `requestHeader` (functions/parse/body.ts, functions/parse/request-header.ts).
+// Skips the web-stream Request and the web Headers the Hono Node adapter would otherwise build for
+// every request, which cost more CPU than the rest of a put.
 
 import type { IncomingMessage } from 'node:http';
 import type { HostBodyBinding } from '../../functions/parse/body.ts';
+import type { HostHeaderBinding } from '../../functions/parse/request-header.ts';
 
 /**
  * Resolves the whole body, or 'too-large' as soon as more than `limitBytes` arrived (the rest is then
@@ -48,8 +50,18 @@ export function readIncomingBody(incoming: IncomingMessage, limitBytes: number):
   });
 }
 
-/** The Hono `env` for one Node request: the adapter's own bindings plus the fast body reader. */
-export function nodeHostBindings(env: { incoming: IncomingMessage }): HostBodyBinding & { incoming: IncomingMessage } {
+/** A header of the IncomingMessage (Node lower-cases names and joins most repeated headers). */
+export function incomingHeader(incoming: IncomingMessage, lowerName: string): string | undefined {
+  const value = incoming.headers[lowerName];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The Hono `env` for one Node request: the adapter's own bindings plus the fast body and header readers. */
+export function nodeHostBindings(env: { incoming: IncomingMessage }): HostBodyBinding & HostHeaderBinding & { incoming: IncomingMessage } {
   const incoming = env.incoming;
-  return { incoming, atlasReadRequestBody: (limitBytes) => readIncomingBody(incoming, limitBytes) };
+  return {
+    incoming,
+    atlasReadRequestBody: (limitBytes) => readIncomingBody(incoming, limitBytes),
+    atlasRequestHeader: (lowerName) => incomingHeader(incoming, lowerName),
+  };
 }

@@ -1,5 +1,5 @@
-// The Node host reads request bodies straight from the IncomingMessage (HostBodyBinding): same
-// results and the same limits as the web-stream path, over real HTTP.
+// The Node host reads request bodies and headers straight from the IncomingMessage (HostBodyBinding,
+// HostHeaderBinding): same results and the same limits as the web path, over real HTTP.
 
 import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -7,12 +7,13 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, HTTP_STATUS } from '../../actors/api/errors.ts';
 import { readBodyBytes } from '../../functions/parse/body.ts';
+import { requestHeader } from '../../functions/parse/request-header.ts';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { serveApp } from '../../infra/node/http-serve.ts';
 
 const LIMIT = 1024;
 
-describe('Node request bodies', () => {
+describe('Node request bodies and headers', () => {
   let server: ServerType;
   let origin: string;
   const sources: string[] = [];
@@ -28,6 +29,11 @@ describe('Node request bodies', () => {
         if (!(error instanceof ApiError)) throw error;
         return c.json({ error: error.message }, HTTP_STATUS[error.code] as 413);
       }
+    });
+    app.get('/headers', (c) => {
+      sources.push(typeof (c.env as { atlasRequestHeader?: unknown }).atlasRequestHeader);
+      const names = ['X-Test', 'x-test', 'X-Multi', 'Missing'];
+      return c.json({ host: names.map((n) => requestHeader(c, n) ?? null), web: names.map((n) => c.req.header(n) ?? null) });
     });
     const [port] = await freePorts(1);
     server = await serveApp(app, port!, '127.0.0.1');
@@ -52,6 +58,21 @@ describe('Node request bodies', () => {
     const fits = await chunkedPut(`${origin}/echo`, ['a'.repeat(500), 'b'.repeat(500)]);
     expect(fits.status).toBe(200);
     expect(JSON.parse(fits.body)).toMatchObject({ length: 1000 });
+  });
+
+  it('reads headers through the host reader as the web Headers would, repeated ones joined', async () => {
+    const res = await new Promise<{ host: unknown[]; web: unknown[] }>((resolve, reject) => {
+      const req = httpRequest(`${origin}/headers`, { headers: { 'X-Test': 'one', 'X-Multi': ['a', 'b'] } }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve(JSON.parse(body)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(sources.at(-1)).toBe('function');
+    expect(res.host).toEqual(['one', 'one', 'a, b', null]);
+    expect(res.host).toEqual(res.web);
   });
 });
 
