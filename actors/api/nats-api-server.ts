@@ -1,16 +1,18 @@
 // Serves the client API on `atlas.<cluster>.api.<op>` (request/reply). Only the leader subscribes,
 // in one queue group, so each request reaches exactly one replica and that replica can write; the
-// subscription follows leadership. Malformed or unknown requests are answered with an error (when
+// subscription follows leadership, and is relayed (relay-subscription.ts) so a leader that stops
+// running without losing its connection stops receiving requests after a bounded number. Malformed or unknown requests are answered with an error (when
 // they ask for a reply) and counted; nothing here throws out of the subscription callback. Replies
 // carry `Atlas-Type: <op>.reply` (`error.reply` for an unknown op), `Atlas-From` and `Atlas-Lamport`.
 
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { Replica } from '../replica/replica.ts';
 import { ApiErrorCode } from './errors.ts';
 import { type ApiCall, type ApiReply, isApiOp } from './ops.ts';
 import { deferToTurnEnd } from './next-turn.ts';
 import { decodeRequest, detectFormat, encodeReply } from './wire.ts';
 import { atlasHeaders } from '../transport/headers.ts';
+import { RelaySubscription } from './relay-subscription.ts';
 
 export const API_QUEUE_GROUP = 'atlas-api';
 export const TIMEOUT_HEADER = 'Atlas-Timeout-Ms';
@@ -25,7 +27,7 @@ export interface ApiServerCounters {
 
 export class NatsApiServer {
   readonly counters: ApiServerCounters = { requests: 0, malformed: 0, unknownOp: 0 };
-  private subscription: Subscription | null = null;
+  private subscription: RelaySubscription | null = null;
   private readonly prefix: string;
   private readonly stopWatching: () => void;
 
@@ -34,6 +36,8 @@ export class NatsApiServer {
     private readonly cluster: string,
     private readonly replica: Replica,
     private readonly call: ApiCall,
+    /** Requests per relayed subscription (see relay-subscription.ts); default DEFAULT_RELAY_BATCH. */
+    private readonly relayBatch?: number,
   ) {
     this.prefix = `atlas.${cluster}.api.`;
     this.stopWatching = replica.onSoftState(() => this.follow());
@@ -42,21 +46,21 @@ export class NatsApiServer {
 
   close(): void {
     this.stopWatching();
-    this.subscription?.unsubscribe();
+    this.subscription?.close();
     this.subscription = null;
   }
 
   private follow(): void {
     const leading = this.replica.role === 'leader';
     if (leading && !this.subscription) {
-      this.subscription = this.nc.subscribe(`${this.prefix}>`, {
+      this.subscription = new RelaySubscription(this.nc, {
+        subject: `${this.prefix}>`,
         queue: API_QUEUE_GROUP,
-        callback: (error, msg) => {
-          if (!error) void this.handle(msg);
-        },
+        ...(this.relayBatch !== undefined ? { batch: this.relayBatch } : {}),
+        onMessage: (msg) => void this.handle(msg),
       });
     } else if (!leading && this.subscription) {
-      this.subscription.unsubscribe();
+      this.subscription.close();
       this.subscription = null;
     }
   }

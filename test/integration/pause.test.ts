@@ -2,13 +2,45 @@
 // paused one included, then resumed (SIGCONT). A new leader is elected meanwhile; the old leader
 // steps down and follows the new term once resumed; it never acknowledges a write it could not
 // commit, so every acknowledged write — including those the old leader answered after resuming — is
-// present at the end.
+// present at the end. Requests over the NATS API reach the new leader too: the paused leader's relayed
+// subscriptions stop taking requests after a bounded number.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessCluster, sleep, waitUntil } from '../helpers/process-cluster.ts';
 import { missingWrites, readAll, startWriteLoad, type WriteOutcome } from '../helpers/write-load.ts';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DEFAULT_RELAY_BATCH } from '../../actors/api/relay-subscription.ts';
+import { apiSubject } from '../../actors/transport/subjects.ts';
+import { decodeReply, encodeRequest } from '../../actors/api/wire.ts';
+import type { ApiReply } from '../../actors/api/ops.ts';
 
-const PAUSE_MS = 5_000;
+const VALUE = new TextEncoder().encode('v');
+/** Requests per NATS wave, and waves in the flood: 3,200 requests use up the paused leader's share (at most 1,024) with certainty. */
+const NATS_WAVE = 400;
+const NATS_FLOOD_WAVES = 8;
+
+/** Sends `count` kv.put requests at once over the NATS API; returns how many succeeded and timed out. */
+async function natsWave(nc: NatsConnection, cluster: string, tag: string, count: number, timeoutMs: number): Promise<{ ok: number; timedOut: number; other: string[] }> {
+  const outcomes = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      nc.request(apiSubject(cluster, 'kv.put'), encodeRequest({ key: `pn-${tag}-${i}`, value: VALUE }), { timeout: timeoutMs }).then(
+        (msg) => {
+          const reply = decodeReply(msg.data) as ApiReply;
+          return reply.ok ? 'ok' : `error ${reply.error.code}`;
+        },
+        (error: Error) => (/timeout/i.test(`${error.message} ${String(error.cause)}`) ? 'timeout' : `failed ${error.message}`),
+      ),
+    ),
+  );
+  return {
+    ok: outcomes.filter((o) => o === 'ok').length,
+    timedOut: outcomes.filter((o) => o === 'timeout').length,
+    other: outcomes.filter((o) => o !== 'ok' && o !== 'timeout'),
+  };
+}
+
+const PAUSE_MS = 8_000;
 /** Clients of the held load wait longer than the pause: the paused leader's late answers are observed. */
 const HELD_TIMEOUT_MS = PAUSE_MS + 7_000;
 
@@ -41,6 +73,32 @@ describe('paused leader with real processes', () => {
     const newView = await cluster.localView(newLeader);
     expect(newView.isLeader).toBe(true);
     expect(newView.term).toBeGreaterThan(before.term);
+
+    // Over the NATS API: the paused leader still holds a share of the queue group at first; once its
+    // relayed subscriptions are used up, every request reaches the new leader.
+    // A flood first (more than enough for the server to use up the paused leader's share), then a wave
+    // sent after it, which must reach the new leader only.
+    const nc = await connect({ servers: cluster.nats.url, reconnect: false });
+    let flood: Awaited<ReturnType<typeof natsWave>>[];
+    let finalWave: Awaited<ReturnType<typeof natsWave>>;
+    try {
+      const waves: Promise<Awaited<ReturnType<typeof natsWave>>>[] = [];
+      for (let i = 0; i < NATS_FLOOD_WAVES; i++) {
+        waves.push(natsWave(nc, cluster.clusterName, `f${i}`, NATS_WAVE, 3_000));
+        await sleep(100);
+      }
+      await nc.flush();
+      finalWave = await natsWave(nc, cluster.clusterName, 'final', NATS_WAVE, 3_000);
+      flood = await Promise.all(waves);
+    } finally {
+      await nc.close();
+    }
+    const natsDoneAt = Date.now();
+    const natsHeld = flood.reduce((sum, w) => sum + w.timedOut, 0);
+    expect(flood.flatMap((w) => w.other)).toEqual([]);
+    expect(natsHeld).toBeLessThanOrEqual(2 * DEFAULT_RELAY_BATCH);
+    expect(finalWave).toEqual({ ok: NATS_WAVE, timedOut: 0, other: [] });
+    expect(natsDoneAt).toBeLessThan(stoppedAt + PAUSE_MS);
 
     // Writes through the live follower while the old leader is paused: it forwards them to the leader.
     const follower = cluster.ids.find((id) => id !== oldLeader && id !== newLeader)!;
@@ -75,6 +133,7 @@ describe('paused leader with real processes', () => {
         `between election and SIGCONT ${pauseOutcomes.filter((o) => o.ok).length} of ${pauseOutcomes.length} round-robin writes acknowledged; ` +
         `${oldLeader} stepped down ${steppedDownAt - resumedAt} ms after SIGCONT (term ${stepDown.term}, following ${stepDown.leader}); ` +
         `requests held by the paused leader: ${heldByPaused.length}, ${heldByPaused.filter((o) => o.ok).length} acknowledged after SIGCONT; ` +
+        `NATS API: ${natsHeld} of ${NATS_FLOOD_WAVES * NATS_WAVE} flooded requests held by the paused leader, all ${NATS_WAVE} of the wave after them acknowledged; ` +
         `writes through ${follower} during the pause: ${viaFollowerResult.acked.size} of ${viaFollowerResult.attempts} acknowledged (1 s timeout); ` +
         `acknowledged in all: ${result.acked.size} of ${result.attempts} round-robin, ${heldResult.acked.size} of ${heldResult.attempts} held`,
     );

@@ -1,0 +1,115 @@
+// RelaySubscription against a real nats-server: a running owner answers every request with no gap
+// while its subscriptions are relayed (fewer than `batch` in flight at once); an owner that stops
+// running (SIGSTOP, connection still open) is dropped by the server after at most 2 x batch
+// requests, after which another member of the queue group gets all of them.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { RelaySubscription } from '../../actors/api/relay-subscription.ts';
+import { NatsTestBed, waitFor } from '../helpers/nats.ts';
+
+const OWNER = resolve(import.meta.dirname, 'fixtures/relay-owner.ts');
+const bed = new NatsTestBed();
+let child: ChildProcess | null = null;
+
+afterEach(async () => {
+  if (child) {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    child = null;
+  }
+  await bed.cleanup();
+});
+
+/** Sends `count` requests at once; returns how many were answered by each responder ("timeout" for none). */
+async function wave(nc: NatsConnection, subject: string, count: number, timeoutMs: number): Promise<Map<string, number>> {
+  const answers = await Promise.all(
+    Array.from({ length: count }, () =>
+      nc.request(subject, 'ping', { timeout: timeoutMs }).then(
+        (msg) => msg.string(),
+        (error: Error) => (/timeout/i.test(String(error.message) + String(error.cause)) ? 'timeout' : `error: ${error.message}`),
+      ),
+    ),
+  );
+  const tally = new Map<string, number>();
+  for (const a of answers) tally.set(a, (tally.get(a) ?? 0) + 1);
+  return tally;
+}
+
+describe('RelaySubscription', () => {
+  it('answers every request while relaying its subscriptions, without a gap', async () => {
+    const server = await bed.server();
+    const owner = await bed.connect(server);
+    const client = await bed.connect(server);
+    let handled = 0;
+    const relay = new RelaySubscription(owner, {
+      subject: 'svc.>',
+      queue: 'q',
+      batch: 32,
+      onMessage: (msg) => {
+        handled++;
+        msg.respond('ok');
+      },
+    });
+    await owner.flush();
+    // Sequential and concurrent requests, many times the batch: "no responders" would reject one.
+    for (let i = 0; i < 40; i++) expect((await client.request(`svc.seq`, 'x', { timeout: 2_000 })).string()).toBe('ok');
+    for (let i = 0; i < 10; i++) expect(await wave(client, `svc.wave${i}`, 30, 5_000)).toEqual(new Map([['ok', 30]]));
+    expect(handled).toBe(340);
+    expect(relay.opened).toBeGreaterThanOrEqual(340 / 32);
+    relay.close();
+    await owner.flush();
+    await expect(client.request('svc.after', 'x', { timeout: 1_000 })).rejects.toThrow(/no responders/i);
+  });
+
+  it('renews its subscriptions after a reconnect and keeps answering', async () => {
+    const server = await bed.server();
+    const owner = await bed.connect(server, { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
+    const relay = new RelaySubscription(owner, { subject: 'svc.>', queue: 'q', batch: 16, onMessage: (msg) => msg.respond('ok') });
+    await owner.flush();
+    expect(relay.opened).toBe(2);
+    const again = bed.adopt(await server.restart());
+    await waitFor(() => relay.opened === 4, 'the relay to renew after the reconnect', 10_000);
+    const client = await bed.connect(again);
+    for (let i = 0; i < 4; i++) expect(await wave(client, `svc.r${i}`, 10, 5_000)).toEqual(new Map([['ok', 10]]));
+    relay.close();
+  });
+
+  it('stops receiving requests after at most 2 x batch once its process is paused', async () => {
+    const batch = 16;
+    const server = await bed.server();
+    child = spawn(process.execPath, ['--import', 'tsx', OWNER, server.url, 'svc.>', 'q', String(batch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((ready, fail) => {
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) ready();
+      });
+      child!.once('exit', (code) => fail(new Error(`relay owner exited with ${code}`)));
+    });
+    const client = await bed.connect(server);
+    for (let i = 0; i < 5; i++) expect(await wave(client, `svc.warm${i}`, 15, 5_000)).toEqual(new Map([['owner', 15]]));
+
+    child.kill('SIGSTOP');
+    const standby = await bed.connect(server);
+    standby.subscribe('svc.>', {
+      queue: 'q',
+      callback: (_error, msg) => {
+        msg.respond('standby');
+      },
+    });
+    await standby.flush();
+
+    let lost = 0;
+    let lastWave = new Map<string, number>();
+    for (let i = 0; i < 10; i++) {
+      lastWave = await wave(client, `svc.w${i}`, 40, 500);
+      lost += lastWave.get('timeout') ?? 0;
+      if (lastWave.get('standby') === 40) break;
+    }
+    console.log(`relay: the paused owner held ${lost} requests (batch ${batch})`);
+    expect(lastWave).toEqual(new Map([['standby', 40]]));
+    expect(lost).toBeGreaterThan(0);
+    expect(lost).toBeLessThanOrEqual(2 * batch);
+  });
+});
