@@ -1,8 +1,10 @@
 // Assembles one replica inside a Durable Object, as infra/node/replica-host.ts does in a Node process:
-// the same Replica actor, NATS transport, API server and commit publisher, with the object's SQLite
-// storage for the log and a `wsconnect` NATS connection to nats-server's websocket listener.
+// the same Replica actor, NATS transport, API server, commit and chat publishers, with the object's
+// SQLite storage for the log and a `wsconnect` NATS connection to nats-server's websocket listener.
 
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { natsChatSink } from '../actors/api/chat-nats-sink.ts';
+import { startChatPublisher } from '../actors/api/chat-publisher.ts';
 import { publishCommits } from '../actors/api/commit-publisher.ts';
 import { createBatchingCall } from '../actors/api/batch.ts';
 import { createNatsApiCall } from '../actors/api/nats-api-client.ts';
@@ -39,7 +41,7 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
   const logStore = new DurableObjectLogStore(opts.storage);
   const nc = await wsconnect(natsOptions(config, `atlas-replica-${id}`));
   const counters = createDropCounters();
-  const { kv, all: machines } = createBuiltinMachines();
+  const { kv, chat, all: machines } = createBuiltinMachines();
   const bootstrap = config.peers.includes(id) ? { voters: [...config.peers], learners: [] } : null;
   let replica: Replica;
   try {
@@ -68,12 +70,14 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
   const backend = createReplicaBackend({
     replica,
     kv,
+    chat,
     forward,
     extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
   });
-  // Both live as long as the object: it is never stopped gracefully, only reset (a crash).
+  // All three live as long as the object: it is never stopped gracefully, only reset (a crash).
   new NatsApiServer(nc, config.cluster, replica, backend.call);
   publishCommits(replica, kv, natsEventSink(nc, config.cluster, id));
+  startChatPublisher({ replica, chat, sink: natsChatSink(nc, config.cluster, id), logger });
   replica.start();
   return { replica, nc, logStore, connectionClosed: nc.closed().then(() => undefined) };
 }

@@ -2,6 +2,7 @@
 // serves the /v1 API, replicas r1..r3 are Durable Objects. Checks, against the real processes:
 //   - the LogStore conformance suite passes inside workerd on Durable Object SQLite storage;
 //   - the KV contract holds on the Worker;
+//   - chat: the leader object publishes committed messages on NATS and the Worker streams them;
 //   - writes continue while the leader object is reset and while a follower loses its NATS
 //     connection, and both objects recover from their storage;
 //   - data survives a restart of `npm run dev` (state in --state);
@@ -12,6 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import type { Msg } from '@nats-io/nats-core';
+import { decodePublication } from '../../actors/api/chat-publication.ts';
 import { logStoreConformanceCases } from '../../actors/storage/conformance.ts';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { REPO, WorkersDev, groupAlive } from './dev-process.ts';
@@ -166,6 +170,43 @@ describe('the KV contract on the Worker', () => {
     const status = (await (await api.send('/v1/status')).json()) as { cluster: string; leader: string; members: { id: string }[] };
     expect(status.cluster).toBe('dev');
     expect(status.members.map((m) => m.id).sort()).toEqual(['r1', 'r2', 'r3']);
+  });
+});
+
+describe('chat on the Worker', () => {
+  it('publishes committed messages on NATS from the leader object and streams them over SSE', async () => {
+    const nc = await connect({ servers: `nats://127.0.0.1:${ports.natsPort}`, reconnect: false });
+    try {
+      const published: Msg[] = [];
+      nc.subscribe('atlas.dev.chat.channel.lobby', {
+        callback: (_error, msg) => {
+          published.push(msg);
+        },
+      });
+      await nc.flush();
+      expect((await api.postJson('/v1/chat/login', { user: 'ana' })).status).toBe(200);
+      expect((await api.postJson('/v1/chat/channels', { channel: 'lobby' })).status).toBe(200);
+      const res = await api.send('/v1/chat/channels/lobby/stream');
+      expect(res.status).toBe(200);
+      const sse = new SseReader(res);
+      try {
+        expect((await sse.next()).event).toBe('synced');
+        const posted = await api.postJson('/v1/chat/channels/lobby/messages', { user: 'ana', message: 'olá' });
+        expect(posted.status).toBe(200);
+        const event = await sse.next();
+        expect(event.event).toBe('message');
+        expect(JSON.parse(event.data)).toMatchObject({ user: 'ana', message: 'olá', channel: 'lobby' });
+      } finally {
+        await sse.cancel();
+      }
+      await eventually(async () => published.length, (n) => n >= 1, 'the publication on atlas.dev.chat.channel.lobby');
+      const msg = published[0]!;
+      expect(decodePublication(msg.data)).toMatchObject({ user: 'ana', message: 'olá' });
+      expect(msg.headers?.get('Atlas-From')).toMatch(/^r[123]$/);
+      expect(msg.headers?.get('Nats-Msg-Id')).toMatch(/^\d+$/);
+    } finally {
+      await nc.close();
+    }
   });
 });
 
