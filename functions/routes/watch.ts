@@ -3,15 +3,13 @@
 // The backend watch is cancelled whenever the stream ends, including when the client goes away.
 
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
-import { toApiError, withDeadline } from '../../actors/api/errors.ts';
-import type { WatchSink } from '../backend.ts';
 import type { AppConfig, AppEnv } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import { parseNonNegativeInteger } from '../parse/numbers.ts';
 import { integerParam } from '../parse/query.ts';
 import { HEARTBEAT, formatEnd, formatRevision, formatSynced } from '../watch/format.ts';
 import { WatchQueue } from '../watch/queue.ts';
+import { serveQueuedSse } from './queued-sse.ts';
 
 export function watchRoutes(config: AppConfig): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -25,51 +23,15 @@ export function watchRoutes(config: AppConfig): Hono<AppEnv> {
       if (id === null) throw badRequest('Last-Event-ID must be a revision (a non-negative integer)');
       from = id + 1;
     }
-
     const queue = new WatchQueue(config.watchMaxQueuedRevisions);
-    const cancelWatch = await startWatch(config, prefix, from, queue);
-    let stopped = false;
-    const stop = () => {
-      if (stopped) return;
-      stopped = true;
-      cancelWatch();
-      queue.close();
-    };
-    c.req.raw.signal?.addEventListener('abort', stop, { once: true });
-
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(stop);
-      try {
-        while (!stream.aborted) {
-          const item = await queue.take(config.watchHeartbeatMs);
-          if (item.type === 'closed') break;
-          if (item.type === 'idle') await stream.write(HEARTBEAT);
-          else if (item.type === 'events') await stream.write(formatRevision(item.events));
-          else if (item.type === 'synced') await stream.write(formatSynced(item.revision));
-          else {
-            await stream.write(formatEnd(item.reason));
-            break;
-          }
-        }
-      } finally {
-        stop();
-      }
+    return serveQueuedSse(c, config, {
+      queue,
+      start: () => config.backend.watch(prefix, from, queue),
+      what: 'starting the watch',
+      heartbeat: HEARTBEAT,
+      format: (item) => (item.type === 'events' ? formatRevision(item.events) : item.type === 'synced' ? formatSynced(item.revision) : formatEnd(item.reason)),
     });
   });
 
   return app;
-}
-
-/** Starts the backend watch within the request deadline; a watch that starts too late is cancelled. */
-async function startWatch(config: AppConfig, prefix: string, from: number | null, sink: WatchSink): Promise<() => void> {
-  const started = config.backend.watch(prefix, from, sink);
-  try {
-    return await withDeadline(started, config.requestTimeoutMs, 'starting the watch');
-  } catch (error) {
-    started.then(
-      (cancel) => cancel(),
-      () => {},
-    );
-    throw toApiError(error);
-  }
 }
