@@ -3,19 +3,13 @@
 // SQLite storage for the log and a `wsconnect` NATS connection to nats-server's websocket listener.
 
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
-import { natsChatSink } from '../actors/api/chat-nats-sink.ts';
-import { startChatPublisher } from '../actors/api/chat-publisher.ts';
-import { publishCommits } from '../actors/api/commit-publisher.ts';
-import { createBatchingCall } from '../actors/api/batch.ts';
-import { createNatsApiCall } from '../actors/api/nats-api-client.ts';
-import { NatsApiServer } from '../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../actors/api/nats-events.ts';
 import { createBuiltinMachines } from '../actors/machines/builtin.ts';
 import { seededRng } from '../actors/raft/rand.ts';
 import { intervalTicker, systemClock, type Logger } from '../actors/replica/ports.ts';
 import { Replica } from '../actors/replica/replica.ts';
 import { createDropCounters, natsTransportFactory } from '../actors/transport/nats-transport.ts';
-import { createReplicaBackend } from '../functions/backends/replica.ts';
+import { startReplicaServices } from '../functions/backends/replica-services.ts';
 import { natsOptions, type WorkerConfig } from './config.ts';
 import { DurableObjectLogStore } from './do-log-store.ts';
 import type { DurableObjectStorage } from './runtime.ts';
@@ -64,20 +58,8 @@ export async function startObjectReplica(opts: ObjectReplicaOptions): Promise<Ob
     await nc.close();
     throw error;
   }
-  // Forwarded calls of one turn reach the leader as one `batch` request, as on the Node host.
-  const forward = createBatchingCall(createNatsApiCall({ nc, cluster: config.cluster }));
-  // The API server answers with the replica's own executor, exactly as a Node replica does.
-  const backend = createReplicaBackend({
-    replica,
-    kv,
-    chat,
-    forward,
-    extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
-  });
-  // All three live as long as the object: it is never stopped gracefully, only reset (a crash).
-  new NatsApiServer(nc, config.cluster, replica, backend.call);
-  publishCommits(replica, kv, natsEventSink(nc, config.cluster, id));
-  startChatPublisher({ replica, chat, sink: natsChatSink(nc, config.cluster, id), logger });
+  // The services live as long as the object: it is never stopped gracefully, only reset (a crash).
+  startReplicaServices({ nc, cluster: config.cluster, replica, kv, chat, counters, logger });
   replica.start();
   return { replica, nc, logStore, connectionClosed: nc.closed().then(() => undefined) };
 }

@@ -7,12 +7,6 @@ import { serveApp } from './http-serve.ts';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { natsChatSink } from '../../actors/api/chat-nats-sink.ts';
-import { startChatPublisher } from '../../actors/api/chat-publisher.ts';
-import { publishCommits } from '../../actors/api/commit-publisher.ts';
-import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
-import { createBatchingCall } from '../../actors/api/batch.ts';
-import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../../actors/api/nats-events.ts';
 import { createBuiltinMachines } from '../../actors/machines/builtin.ts';
 import type { AnyMachineDefinition } from '../../actors/machines/types.ts';
@@ -22,7 +16,7 @@ import { Replica } from '../../actors/replica/replica.ts';
 import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import { createDropCounters, natsTransportFactory } from '../../actors/transport/nats-transport.ts';
 import { createApp } from '../../functions/app.ts';
-import { createReplicaBackend } from '../../functions/backends/replica.ts';
+import { startReplicaServices } from '../../functions/backends/replica-services.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { FileActorStorage } from './file-actor-storage.ts';
 import { FileLogStore } from './file-log-store.ts';
@@ -113,18 +107,8 @@ async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
     await nc.close();
     throw error;
   }
-  // Forwarded calls of one turn reach the leader as one `batch` request.
-  const forward = createBatchingCall(createNatsApiCall({ nc, cluster: opts.cluster }));
-  const backend = createReplicaBackend({
-    replica,
-    kv,
-    chat,
-    forward,
-    extraMetrics: () => Object.fromEntries(Object.entries(counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
-  });
-  const apiServer = new NatsApiServer(nc, opts.cluster, replica, backend.call);
-  const stopCommits = publishCommits(replica, kv, natsEventSink(nc, opts.cluster, opts.id));
-  const chatPublisher = startChatPublisher({ replica, chat, sink: natsChatSink(nc, opts.cluster, opts.id), logger });
+  const services = startReplicaServices({ nc, cluster: opts.cluster, replica, kv, chat, counters, logger });
+  const { backend } = services;
   replica.start();
 
   let server: ServerType | null = null;
@@ -137,9 +121,7 @@ async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
   }
 
   const stop = async () => {
-    apiServer.close();
-    stopCommits();
-    chatPublisher.stop();
+    services.stop();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await replica.stop();
     await nc.drain().catch(() => {});

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePorts } from '../../infra/node/free-port.ts';
+import { parsePrometheus, sleep } from '../helpers/process-cluster.ts';
 import { NatsMesh } from './nats-mesh.ts';
 
 const MAIN = resolve(import.meta.dirname, '../../infra/cli/main.ts');
@@ -241,7 +242,7 @@ export class FaultCluster {
       fetch(`${this.url(id)}/metrics`, { signal }).then((res) => res.text()),
       fetch(`${this.url(id)}/v1/leader`, { signal }).then((res) => res.json() as Promise<{ leader: string | null }>),
     ]);
-    const metrics = parseMetrics(metricsText);
+    const metrics = parsePrometheus(metricsText);
     return {
       isLeader: metrics.get('atlas_is_leader') === 1,
       term: metrics.get('atlas_term') ?? -1,
@@ -397,20 +398,4 @@ export class FaultCluster {
 
 function serverOf(id: string): string {
   return `n${id.slice(1)}`;
-}
-
-/** Prometheus text to name -> value (labels dropped, histogram buckets skipped). */
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!match || match[2]?.includes('le=')) continue;
-    out.set(match[1]!, Number(match[3]));
-  }
-  return out;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

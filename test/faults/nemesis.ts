@@ -4,7 +4,8 @@
 // paused. A part's heal releases only its own claims; `healAll` releases everything and finishes an
 // interrupted membership change.
 
-import { sleep, type FaultCluster } from './fault-cluster.ts';
+import { sleep } from '../helpers/process-cluster.ts';
+import type { FaultCluster } from './fault-cluster.ts';
 import { describePart, type CutMode, type FaultPart, type Target } from './schedule.ts';
 
 export interface NemesisOptions {
