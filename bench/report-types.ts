@@ -16,7 +16,7 @@ export interface RunRecord {
   readonly throughputPerSecond: number;
   readonly latency: LatencySummaryMs;
   readonly errorSamples: readonly string[];
-  /** Server-side cost per operation (`cpuMicrosPerOp`, and for Atlas `raftMessagesPerOp`, `syncsPerOp`). */
+  /** Cost per operation: server CPU (`cpuMicrosPerOp`), load generator CPU (`clientCpuMicrosPerOp`), and for Atlas `raftMessagesPerOp`, `syncsPerOp`. */
   readonly perOp?: Readonly<Record<string, number>>;
 }
 

@@ -1,5 +1,6 @@
-// What one operation costs the servers during a run: CPU time of the server processes (from
-// /proc/<pid>/stat, Linux) and, for Atlas, Raft messages and log syncs (from each replica's /metrics).
+// What one operation costs during a run: CPU time of the server processes (from /proc/<pid>/stat,
+// Linux), CPU time of the load generator itself (this process; it shares the machine's cores with the
+// servers) and, for Atlas, Raft messages and log syncs (from each replica's /metrics).
 // Counters are sampled before the run (including its warm-up) and after it; the deltas are divided by
 // the operations of the whole run, estimated as throughput × (warm-up + measured seconds).
 
@@ -27,7 +28,8 @@ export function processCpuMicros(pid: number): number | null {
 export async function sampleCounters(processes: readonly ProcessInfo[], extra?: () => Promise<CounterSample>): Promise<CounterSample> {
   let cpuMicros = 0;
   for (const p of processes) cpuMicros += processCpuMicros(p.pid) ?? 0;
-  return { cpuMicros, ...(extra ? await extra() : {}) };
+  const client = process.cpuUsage();
+  return { cpuMicros, clientCpuMicros: client.user + client.system, ...(extra ? await extra() : {}) };
 }
 
 /** Per-operation deltas between two samples, named `<counter>PerOp`, rounded to 2 decimals. */

@@ -68,7 +68,7 @@ export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
   };
   try {
     await waitForLeader(opts.http, ids, origins, replicas);
-    for (let i = 0; i < opts.connections; i++) connections.push(await connect({ servers: nats.url, name: `bench-atlas-${i}`, timeout: 5_000 }));
+    for (let i = 0; i < opts.connections; i++) connections.push(await connect({ servers: nats.url, name: `bench-atlas-${i}`, timeout: 5_000, noAsyncTraces: true }));
   } catch (error) {
     await stop();
     throw error;

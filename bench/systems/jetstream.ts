@@ -36,7 +36,7 @@ export async function startJetStream(opts: JetStreamOptions): Promise<RunningSys
   };
   try {
     for (let i = 0; i < opts.connections; i++) {
-      connections.push(await connect({ servers: cluster.urls[i % cluster.urls.length]!, name: `bench-kv-${i}`, timeout: 5_000 }));
+      connections.push(await connect({ servers: cluster.urls[i % cluster.urls.length]!, name: `bench-kv-${i}`, timeout: 5_000, noAsyncTraces: true }));
     }
     await createBucket(connections[0]!);
     const buckets: KV[] = [];

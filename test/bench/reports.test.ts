@@ -112,6 +112,13 @@ describe('report writers', () => {
     expect(md).toContain('## Errors');
   });
 
+  it('lists server and load generator CPU per operation', () => {
+    const costed: RunRecord = { ...run('atlas-nats', 'put', 64, 5_000, 10), perOp: { cpuMicrosPerOp: 210.5, clientCpuMicrosPerOp: 61.25, raftMessagesPerOp: 0.2, syncsPerOp: 0.11 } };
+    const md = renderMarkdown(report([costed]));
+    expect(md).toContain('| target | op | clients | CPU µs/op | load generator CPU µs/op | Raft messages/op | syncs/op |');
+    expect(md).toContain('| atlas-nats | put | 64 | 210.5 | 61.25 | 0.2 | 0.11 |');
+  });
+
   it('draws one polyline per target in each of the four panels', () => {
     const svg = renderSvg(report(fullRuns));
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
