@@ -401,7 +401,12 @@ export class Replica {
   private async runLoop(): Promise<void> {
     while (!this.stopped && this.core.hasReady()) {
       const ready = this.core.ready();
-      if (ready.messages.length > 0) this.sendMessages(ready.messages);
+      if (ready.messages.length > 0) {
+        this.sendMessages(ready.messages);
+        // Let the transport flush them (NATS writes its buffer in a microtask) before persist, which
+        // may block the thread on a synchronous fsync: followers start theirs while the leader's runs.
+        await Promise.resolve();
+      }
       await this.persist(ready);
       if (this.stopped) return;
       if (ready.messagesAfterPersist.length > 0) this.sendMessages(ready.messagesAfterPersist);

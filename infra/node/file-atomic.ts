@@ -74,7 +74,7 @@ export async function unlinkIfPresent(path: string): Promise<void> {
 type WritableHandle = Awaited<ReturnType<typeof open>>;
 
 /** Writes `parts` back to back from `position` (the current position when omitted), retrying short writes. */
-export async function writeAll(
+async function writeAll(
   handle: WritableHandle,
   parts: readonly Uint8Array[],
   position?: number,

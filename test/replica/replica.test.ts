@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createKvMachine } from '../../actors/machines/kv/machine.ts';
 import { NotLeaderError } from '../../actors/raft/errors.ts';
+import { seededRng } from '../../actors/raft/rand.ts';
+import type { Message } from '../../actors/raft/types.ts';
+import { intervalTicker, systemClock } from '../../actors/replica/ports.ts';
+import { Replica } from '../../actors/replica/replica.ts';
+import { MemoryDisk, MemoryLogStore } from '../../actors/storage/memory.ts';
 import { MemoryCluster } from '../helpers/memory-cluster.ts';
 
 const enc = new TextEncoder();
@@ -78,6 +84,73 @@ describe('replica actor over an in-process network', () => {
     for (const r of cluster.replicas.values()) {
       expect(r.machines.query('kv', { type: 'get', key: 'keep' })).not.toBeNull();
       expect(r.machines.query('kv', { type: 'tombstone', key: 'lease' })).not.toBeNull();
+    }
+  });
+
+  it('lets the transport flush the Appends of a batch before persisting it, as a store that blocks on fsync needs', async () => {
+    // The order the NATS client and the file store impose: sends leave in a microtask, and the file
+    // store's fsync blocks the thread as soon as sync() is called.
+    const events: string[] = [];
+    class BlockingStore extends MemoryLogStore {
+      private lastIndex = 0;
+      override append(entries: Parameters<MemoryLogStore['append']>[0]): void {
+        this.lastIndex = entries.at(-1)?.index ?? this.lastIndex;
+        super.append(entries);
+      }
+      override sync(): Promise<void> {
+        events.push(`sync ${this.lastIndex}`);
+        return super.sync();
+      }
+    }
+    const replica = await Replica.open({
+      id: 'r1',
+      cluster: 'test',
+      bootstrap: { voters: ['r1'], learners: ['r2'] },
+      logStore: new BlockingStore(new MemoryDisk()),
+      transport: (hooks) => {
+        let buffered: Message[] = [];
+        // The learner r2 acknowledges every Append at once, so the leader keeps replicating to it.
+        const acknowledge = (m: Message) => {
+          if (m.type !== 'Append') return;
+          const index = m.prevIndex + m.entries.length;
+          setTimeout(() => hooks.deliver({ type: 'AppendResponse', from: 'r2', to: 'r1', term: m.term, lamport: m.lamport, reject: false, index, hintIndex: index, hintTerm: m.term }), 0);
+        };
+        return {
+          send(messages) {
+            if (buffered.length === 0) {
+              queueMicrotask(() => {
+                for (const m of buffered) {
+                  if (m.type === 'Append' && m.entries.length > 0) events.push(`flush ${m.entries.at(-1)!.index}`);
+                  acknowledge(m);
+                }
+                buffered = [];
+              });
+            }
+            buffered.push(...messages);
+          },
+          close: async () => {},
+        };
+      },
+      ticker: intervalTicker,
+      clock: systemClock,
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      rng: seededRng(7),
+      machines: [createKvMachine()],
+      tickMs: 10,
+      sealEveryMs: 0,
+    });
+    try {
+      replica.start();
+      await waitFor(() => replica.role === 'leader');
+      await new Promise((r) => setTimeout(r, 50));
+      events.length = 0;
+      const { index } = replica.append('kv', put('k', 'v'));
+      await waitFor(() => events.includes(`sync ${index}`));
+      await new Promise((r) => setTimeout(r, 0));
+      expect(events.indexOf(`flush ${index}`)).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf(`flush ${index}`)).toBeLessThan(events.indexOf(`sync ${index}`));
+    } finally {
+      await replica.stop();
     }
   });
 });
