@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKvMachine } from '../../actors/machines/kv/machine.ts';
 import { NotLeaderError } from '../../actors/raft/errors.ts';
 import { seededRng } from '../../actors/raft/rand.ts';
-import type { Message } from '../../actors/raft/types.ts';
+import type { Entry, Message } from '../../actors/raft/types.ts';
 import { intervalTicker, systemClock } from '../../actors/replica/ports.ts';
 import { Replica } from '../../actors/replica/replica.ts';
 import { MemoryDisk, MemoryLogStore } from '../../actors/storage/memory.ts';
@@ -89,11 +89,11 @@ describe('replica actor over an in-process network', () => {
 
   it('lets the transport flush the Appends of a batch before persisting it, as a store that blocks on fsync needs', async () => {
     // The order the NATS client and the file store impose: sends leave in a microtask, and the file
-    // store's fsync blocks the thread as soon as sync() is called.
+    // store's fsync blocks the thread as soon as sync() is called, so the store records that moment.
     const events: string[] = [];
-    class BlockingStore extends MemoryLogStore {
+    class SyncRecordingStore extends MemoryLogStore {
       private lastIndex = 0;
-      override append(entries: Parameters<MemoryLogStore['append']>[0]): void {
+      override append(entries: readonly Entry[]): void {
         this.lastIndex = entries.at(-1)?.index ?? this.lastIndex;
         super.append(entries);
       }
@@ -106,7 +106,7 @@ describe('replica actor over an in-process network', () => {
       id: 'r1',
       cluster: 'test',
       bootstrap: { voters: ['r1'], learners: ['r2'] },
-      logStore: new BlockingStore(new MemoryDisk()),
+      logStore: new SyncRecordingStore(new MemoryDisk()),
       transport: (hooks) => {
         let buffered: Message[] = [];
         // The learner r2 acknowledges every Append at once, so the leader keeps replicating to it.
