@@ -73,21 +73,13 @@ export async function unlinkIfPresent(path: string): Promise<void> {
 
 type WritableHandle = Awaited<ReturnType<typeof open>>;
 
-/** Writes `parts` back to back from `position` (the current position when omitted), retrying short writes. */
-async function writeAll(
-  handle: WritableHandle,
-  parts: readonly Uint8Array[],
-  position?: number,
-): Promise<number> {
-  let written = 0;
+/** Writes `parts` back to back from the handle's current position, retrying short writes. */
+async function writeAll(handle: WritableHandle, parts: readonly Uint8Array[]): Promise<void> {
   for (const part of parts) {
     let done = 0;
     while (done < part.byteLength) {
-      const at = position === undefined ? null : position + written;
-      const { bytesWritten } = await handle.write(part, done, part.byteLength - done, at);
+      const { bytesWritten } = await handle.write(part, done, part.byteLength - done, null);
       done += bytesWritten;
-      written += bytesWritten;
     }
   }
-  return written;
 }
