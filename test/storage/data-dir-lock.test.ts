@@ -1,12 +1,22 @@
 // The data-directory claim (infra/node/data-dir-lock.ts) against real files and real processes: a
-// live owner is refused, a dead owner's LOCK is replaced, release deletes only its own file.
+// live owner is refused, a dead owner's LOCK is replaced (also when its pid now runs another process,
+// this one included), an owner in another pid namespace counts while it refreshes the file, release
+// deletes only its own file.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../../infra/node/data-dir-lock.ts';
+import {
+  DataDirLockedError,
+  HEARTBEAT_MS,
+  LOCK_FILE,
+  STALE_AFTER_MS,
+  lockDataDir,
+  processIdentity,
+} from '../../infra/node/data-dir-lock.ts';
+import type { ProcessIdentity } from '../../infra/node/data-dir-lock.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -15,6 +25,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const lockPath = () => join(dir, LOCK_FILE);
+/** The process id a LOCK file names. */
+const lockPid = () => readFileSync(lockPath(), 'utf8').trim().split(' ')[0];
+
+function lockLine(pid: number, id: ProcessIdentity): string {
+  return `${pid} ${id.bootId} ${id.pidNamespace} ${id.startTicks}\n`;
+}
+
+function myIdentity(): ProcessIdentity {
+  const id = processIdentity(process.pid);
+  if (id === null) throw new Error('this host exposes no process identity (/proc)');
+  return id;
+}
+
+function sleepingChild() {
+  return spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+}
 
 /** The pid of a process that has already exited. */
 function deadPid(): number {
@@ -25,7 +51,7 @@ function deadPid(): number {
 describe('lockDataDir', () => {
   it('writes this process id and refuses a second claim while held', async () => {
     const lock = await lockDataDir(dir);
-    expect(readFileSync(lockPath(), 'utf8').trim()).toBe(String(process.pid));
+    expect(readFileSync(lockPath(), 'utf8')).toBe(lockLine(process.pid, myIdentity()));
     const refused = await lockDataDir(dir).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
     expect((refused as DataDirLockedError).ownerPid).toBe(process.pid);
@@ -35,8 +61,8 @@ describe('lockDataDir', () => {
     await again.release();
   });
 
-  it('refuses a directory whose LOCK names another live process, and names it', async () => {
-    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  it('refuses a directory whose LOCK (pid only, as hosts without /proc write) names a live process', async () => {
+    const owner = sleepingChild();
     try {
       writeFileSync(lockPath(), `${owner.pid}\n`);
       const refused = await lockDataDir(dir).catch((e: unknown) => e);
@@ -54,9 +80,70 @@ describe('lockDataDir', () => {
     for (const stale of [`${deadPid()}\n`, 'not a pid']) {
       writeFileSync(lockPath(), stale);
       const lock = await lockDataDir(dir);
-      expect(readFileSync(lockPath(), 'utf8').trim()).toBe(String(process.pid));
+      expect(lockPid()).toBe(String(process.pid));
       await lock.release();
     }
+  });
+
+  it('refuses an owner that still runs as the process its LOCK names', async () => {
+    const owner = sleepingChild();
+    try {
+      const id = processIdentity(owner.pid!);
+      expect(id).not.toBeNull();
+      writeFileSync(lockPath(), lockLine(owner.pid!, id!));
+      const refused = await lockDataDir(dir).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DataDirLockedError);
+      expect((refused as DataDirLockedError).ownerPid).toBe(owner.pid);
+    } finally {
+      owner.kill('SIGKILL');
+    }
+  });
+
+  it('replaces a LOCK whose pid now runs another process, this one included', async () => {
+    const owner = sleepingChild();
+    try {
+      const id = processIdentity(owner.pid!)!;
+      const earlierRun = { ...id, startTicks: String(Number(id.startTicks) - 1) };
+      const mine = myIdentity();
+      // A restarted container runs the replica under the pid of the one that crashed.
+      for (const stale of [lockLine(owner.pid!, earlierRun), lockLine(process.pid, { ...mine, startTicks: '1' })]) {
+        writeFileSync(lockPath(), stale);
+        const lock = await lockDataDir(dir);
+        expect(readFileSync(lockPath(), 'utf8')).toBe(lockLine(process.pid, mine));
+        await lock.release();
+      }
+    } finally {
+      owner.kill('SIGKILL');
+    }
+  });
+
+  it('replaces a LOCK written during another boot', async () => {
+    writeFileSync(lockPath(), lockLine(process.pid, { ...myIdentity(), bootId: 'an-earlier-boot' }));
+    const lock = await lockDataDir(dir);
+    expect(readFileSync(lockPath(), 'utf8')).toBe(lockLine(process.pid, myIdentity()));
+    await lock.release();
+  });
+
+  it('counts an owner in another pid namespace as running until its LOCK goes unrefreshed', async () => {
+    const foreign = lockLine(1, { ...myIdentity(), pidNamespace: 'pid:[1]' });
+    writeFileSync(lockPath(), foreign);
+    const refused = await lockDataDir(dir).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DataDirLockedError);
+    expect(readFileSync(lockPath(), 'utf8')).toBe(foreign);
+    const old = new Date(Date.now() - STALE_AFTER_MS - 1_000);
+    utimesSync(lockPath(), old, old);
+    const lock = await lockDataDir(dir);
+    expect(lockPid()).toBe(String(process.pid));
+    await lock.release();
+  });
+
+  it('a holder refreshes its LOCK', async () => {
+    const lock = await lockDataDir(dir);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockPath(), old, old);
+    await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS + 500));
+    expect(statSync(lockPath()).mtimeMs).toBeGreaterThan(Date.now() - HEARTBEAT_MS - 1_000);
+    await lock.release();
   });
 
   it('release leaves a LOCK that another process wrote since', async () => {
