@@ -621,7 +621,15 @@ export class Raft {
       this.vote === m.from ||
       (this.vote === null && this.leader === null) ||
       (m.type === 'PreVote' && m.term > this.term);
-    const grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    let grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    if (grant && m.type === 'PreVote' && this.role === 'precandidate') {
+      // Two precandidates that timed out together would both pass pre-vote and split the real vote,
+      // costing another election timeout. Of two equally up-to-date logs the lower id goes on; the
+      // other steps back (its timer restarts) and grants. Pre-votes decide nothing, so this only
+      // changes who campaigns first.
+      if (this.yieldsTo(m)) this.becomeFollower(this.term, null);
+      else grant = false;
+    }
     if (m.type === 'PreVote') {
       // A granted pre-vote answers at the pre-vote's term; a rejection tells our own.
       this.send({ type: 'PreVoteResponse', to: m.from, reject: !grant, term: grant ? m.term : this.term });
@@ -632,6 +640,12 @@ export class Raft {
       this.vote = m.from;
     }
     this.send({ type: 'VoteResponse', to: m.from, reject: !grant });
+  }
+
+  /** Whether this precandidate gives way to another's pre-vote (which its log already satisfies). */
+  private yieldsTo(m: PreVote): boolean {
+    const sameLog = m.lastLogTerm === this.log.lastTerm() && m.lastLogIndex === this.log.lastIndex();
+    return !sameLog || m.from < this.id;
   }
 
   private stepCandidate(m: Message): void {
