@@ -12,6 +12,7 @@ import { readBodyBytes } from '../parse/body.ts';
 import { idempotencyKey, writeConditions } from '../parse/headers.ts';
 import { keyFromUrl } from '../parse/key.ts';
 import { consistencyParam, integerParam } from '../parse/query.ts';
+import { stampedJson, stampedResponse } from '../middleware/lamport.ts';
 
 export function kvRoutes(config: AppConfig): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -47,7 +48,7 @@ export function kvRoutes(config: AppConfig): Hono<AppEnv> {
         ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
         ...retry,
       });
-      return c.json({ key: reply.key, revision: reply.revision, lamport: reply.lamport });
+      return stampedJson(c, { key: reply.key, revision: reply.revision, lamport: reply.lamport });
     });
 
     app.get(path, async (c) => {
@@ -62,14 +63,14 @@ export function kvRoutes(config: AppConfig): Hono<AppEnv> {
         'Atlas-Version': String(entry.version),
       };
       if (consistency === 'stale') headers['Atlas-Applied-Index'] = String(entry.appliedIndex);
-      return c.body(entry.value as Uint8Array<ArrayBuffer>, 200, headers);
+      return stampedResponse(c, entry.value as Uint8Array<ArrayBuffer>, 200, headers);
     });
 
     app.delete(path, async (c) => {
       const key = keyFromUrl(c.req.url);
       const conditions = writeConditions(c, false);
       const reply = await callBackend<DeleteReply>(c, config, 'kv.delete', { key, ...conditions, ...idempotencyKey(c) });
-      return c.json({ key: reply.key, revision: reply.revision, deleted: reply.deleted });
+      return stampedJson(c, { key: reply.key, revision: reply.revision, deleted: reply.deleted });
     });
   }
 
