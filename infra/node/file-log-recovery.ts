@@ -1,6 +1,7 @@
 // Reads a FileLogStore directory back at start and brings it to a consistent state:
 //   - deletes leftover temp files and every snapshot file but the newest;
-//   - truncates a torn tail of the last segment (and logs one line);
+//   - truncates a torn tail of the last segment (and logs one line, unless it is only zeros: the
+//     space FileLogStore preallocates after the records);
 //   - applies the newest snapshot to the log exactly as saveSnapshot did, finishing a sync that
 //     crashed after the snapshot became durable but before the segments it made obsolete were deleted.
 // Anything else that does not check out raises StorageCorruptionError.
@@ -13,7 +14,7 @@ import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import type { Entry, HardState, Snapshot } from '../../actors/raft/types.ts';
 import { TEMP_SUFFIX, fsyncDirectory, unlinkIfPresent, type FsyncCounter } from './file-atomic.ts';
 import { FRAME_HEADER_BYTES, fileMagic, unframe } from './file-checksummed.ts';
-import { parseSegmentFileName, scanSegment } from './file-segment-format.ts';
+import { isZero, parseSegmentFileName, scanSegment } from './file-segment-format.ts';
 
 export const HARD_STATE_FILE = 'hardstate';
 export const HARD_STATE_MAGIC = fileMagic('ATHS');
@@ -218,10 +219,14 @@ async function scanSegments(dir: LogDirectory, log: (line: string) => void, coun
     if (result.torn !== null) {
       size = result.torn.offset;
       await truncateDurably(path, size, counter);
-      log(
-        `atlas storage: repaired torn tail of ${path} at offset ${size}: ${result.torn.detail}; ` +
-          `dropped ${bytes.byteLength - size} bytes`,
-      );
+      // Only zeros after the records is space the store preallocated (or a write none of which
+      // landed): nothing to report.
+      if (!isZero(bytes, size, bytes.byteLength)) {
+        log(
+          `atlas storage: repaired torn tail of ${path} at offset ${size}: ${result.torn.detail}; ` +
+            `dropped ${bytes.byteLength - size} bytes`,
+        );
+      }
     }
     scanned.push({ firstIndex: file.firstIndex, path, bytes: size, entries: result.entries, offsets: result.offsets });
   }

@@ -46,6 +46,12 @@ import { RecordBuffer, scanSegment, segmentFileName } from './file-segment-forma
 export interface FileLogStoreOptions {
   /** A segment stops receiving entries once it holds at least this many bytes. Default 64 MiB. */
   readonly segmentBytes?: number;
+  /**
+   * Zeros written ahead of the records of the segment receiving appends, so a sync's datasync does not
+   * also have to persist a new file size (on ext4 about a third of its time). Default 1 MiB; 0 turns
+   * it off. Never past `segmentBytes`.
+   */
+  readonly preallocateBytes?: number;
   /** Called after every sync that wrote something, with its duration and the bytes it wrote. */
   readonly onSync?: (latencyMs: number, bytes: number) => void;
   /** Receives one line per repaired torn tail. Default console.error. */
@@ -57,8 +63,10 @@ type FileHandle = Awaited<ReturnType<typeof open>>;
 interface Segment {
   readonly firstIndex: number;
   readonly path: string;
-  /** Size of the file once every claimed sync has completed. */
+  /** End of the records once every claimed sync has completed. */
   fileBytes: number;
+  /** Size of the file on disk: the records plus the zeros preallocated after them. */
+  allocatedBytes: number;
   /** From this offset on (<= fileBytes) the next sync replaces the file's content with `tail`. */
   dirtyFrom: number;
   /** Records not yet claimed by a sync; they start at `dirtyFrom`. */
@@ -87,6 +95,7 @@ interface SyncJob {
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
 
 export class FileLogStore implements LogStore, FsyncCounter {
   /** Syncs that wrote something. */
@@ -95,6 +104,8 @@ export class FileLogStore implements LogStore, FsyncCounter {
   fsyncCount = 0;
 
   private readonly segmentBytes: number;
+  private readonly preallocateBytes: number;
+  private zeros: Uint8Array | null = null;
   private readonly onSync: ((latencyMs: number, bytes: number) => void) | undefined;
   private readonly log: (line: string) => void;
 
@@ -126,6 +137,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
     options: FileLogStoreOptions,
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
     this.onSync = options.onSync;
     this.log = options.log ?? ((line) => console.error(line));
   }
@@ -153,6 +165,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
       firstIndex: segment.firstIndex,
       path: join(this.dir.log, segmentFileName(segment.firstIndex)),
       fileBytes: segment.bytes,
+      allocatedBytes: segment.bytes,
       dirtyFrom: segment.bytes,
       tail: new RecordBuffer(),
       created: true,
@@ -276,6 +289,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
       firstIndex,
       path: join(this.dir.log, segmentFileName(firstIndex)),
       fileBytes: 0,
+      allocatedBytes: 0,
       dirtyFrom: 0,
       tail: new RecordBuffer(),
       created: false,
@@ -400,11 +414,29 @@ export class FileLogStore implements LogStore, FsyncCounter {
       await segment.handle.truncate(write.truncateTo);
       await segment.handle.datasync();
       this.fsyncCount++;
+      segment.allocatedBytes = write.truncateTo;
     }
-    writeAllSync(segment.handle.fd, write.bytes, write.position);
-    fdatasyncSync(segment.handle.fd);
+    const fd = segment.handle.fd;
+    writeAllSync(fd, write.bytes, write.position);
+    const end = write.position + write.bytes.byteLength;
+    if (end > segment.allocatedBytes) {
+      segment.allocatedBytes = end;
+      // This datasync persists a new file size anyway: make room for the next records in the same one.
+      // Zeros stop at segmentBytes and a segment takes records until they reach it, so only the last
+      // segment ever has zeros after its records (which is all recovery accepts).
+      const target = Math.min(end + this.preallocateBytes, this.segmentBytes);
+      if (target > end) {
+        writeAllSync(fd, this.zeroBytes().subarray(0, target - end), end);
+        segment.allocatedBytes = target;
+      }
+    }
+    fdatasyncSync(fd);
     this.fsyncCount++;
     return write.bytes.byteLength;
+  }
+
+  private zeroBytes(): Uint8Array {
+    return (this.zeros ??= new Uint8Array(this.preallocateBytes));
   }
 
   private async closeHandle(segment: Segment): Promise<void> {

@@ -123,7 +123,8 @@ function checkRecord(bytes: Uint8Array, view: DataView, offset: number): RecordC
   return { ok: true, payloadBytes };
 }
 
-function isZero(bytes: Uint8Array, start: number, end: number): boolean {
+/** Whether `bytes[start, end)` are all zero (unwritten, or preallocated and not yet used). */
+export function isZero(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
   return true;
 }

@@ -14,7 +14,7 @@ import { StorageCorruptionError } from '../../actors/storage/types.ts';
 import type { Entry, HardState, Snapshot } from '../../actors/raft/types.ts';
 import { FRAME_HEADER_BYTES, fileMagic, unframe } from './file-checksummed.ts';
 import { HARD_STATE_FILE, HARD_STATE_MAGIC, SNAPSHOT_MAGIC, logDirectory } from './file-log-recovery.ts';
-import { parseSegmentFileName, scanSegment } from './file-segment-format.ts';
+import { isZero, parseSegmentFileName, scanSegment } from './file-segment-format.ts';
 
 const SNAPSHOT_NAME = /^(\d+)-(\d+)\.snap$/;
 const ACTOR_STORAGE_FILE = 'actor-storage';
@@ -124,7 +124,8 @@ async function readSegments(
     const bytes = (await readBytes(path))!;
     const scanned = scanSegment(path, bytes, { start: 0, expectedIndex: file.firstIndex, allowTornTail: i === files.length - 1 });
     entries.push(...scanned.entries);
-    if (scanned.torn !== null) tornTail = { file: path, ...scanned.torn };
+    // Only zeros after the records is the space the store preallocates: not an unfinished write.
+    if (scanned.torn !== null && !isZero(bytes, scanned.torn.offset, bytes.byteLength)) tornTail = { file: path, ...scanned.torn };
   }
   return { entries, tornTail };
 }

@@ -118,8 +118,10 @@ describe('CLI errors with real processes', () => {
       const bytes = readFileSync(path);
       const offsets: number[] = [];
       for (let offset = 0; offset + RECORD_HEADER_BYTES <= bytes.length; ) {
+        const length = bytes.readUInt32LE(offset);
+        if (length === 0) break; // the zeros the store preallocates after the records
         offsets.push(offset);
-        offset += RECORD_HEADER_BYTES + bytes.readUInt32LE(offset);
+        offset += RECORD_HEADER_BYTES + length;
       }
       return { path, bytes, offsets };
     });

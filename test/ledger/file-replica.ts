@@ -47,6 +47,8 @@ export async function readRecords(path: string): Promise<SegmentRecord[]> {
   const records: SegmentRecord[] = [];
   for (let offset = 0; offset < bytes.byteLength; ) {
     const length = view.getUint32(offset, true);
+    // Zeros after the records: the space the store preallocates.
+    if (length === 0) break;
     const start = offset + RECORD_HEADER_BYTES;
     records.push({ offset, entry: decodeEntry(bytes.subarray(start, start + length)) });
     offset = start + length;
