@@ -1,6 +1,8 @@
 // Executes API operations against a local replica. Writes go through the log on the leader; a
-// follower hands leader-only operations to `forward` (NATS request/reply to the leader). Reads are
-// linearizable through ReadIndex on whichever replica serves them, or stale on request.
+// follower forwards KV writes to the leader over the replicas' own channel (Replica.submit) and
+// answers from its own apply, and hands the other leader-only operations to `forward` (NATS
+// request/reply to the leader). Reads are linearizable through ReadIndex on whichever replica serves
+// them, or stale on request.
 
 import type { KvEntryView, KvListResult, PutResult, DeleteResult } from '../machines/kv/commands.ts';
 import type { KvMachine } from '../machines/kv/machine.ts';
@@ -43,6 +45,9 @@ type Request = Record<string, unknown>;
 
 const DEADLINE_GRACE_MS = 50;
 
+/** Leader operations a follower serves itself, submitting the write through the leader. */
+const SUBMITTED_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(['kv.put', 'kv.delete', 'txn']);
+
 export class ReplicaApi {
   private readonly replica: Replica;
   private readonly kv: KvMachine;
@@ -65,7 +70,7 @@ export class ReplicaApi {
     if (op === 'batch') return runBatch(this.call, request, options, () => replica.lamport);
     const deadline = Date.now() + options.timeoutMs;
     try {
-      if (LEADER_OPS.has(op) && !options.forwarded && this.forward && replica.role !== 'leader') {
+      if (LEADER_OPS.has(op) && !SUBMITTED_OPS.has(op) && !options.forwarded && this.forward && replica.role !== 'leader') {
         const forwarded = await this.forwardToLeader(op, request, options, deadline);
         if (forwarded) return forwarded;
       }
@@ -93,7 +98,7 @@ export class ReplicaApi {
       case 'kv.delete':
         return this.delete(r, deadline);
       case 'txn':
-        return this.write('kv', { type: 'txn', compare: r.compare, success: r.success, failure: r.failure }, r, deadline, (o) => o.result);
+        return this.submit({ type: 'txn', compare: r.compare, success: r.success, failure: r.failure }, r, deadline, (o) => o.result);
       case 'kv.get':
         return this.get(r, deadline);
       case 'kv.list':
@@ -147,7 +152,7 @@ export class ReplicaApi {
     if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
     if (r.ifAbsent === true) command.ifAbsent = true;
     if (r.ttlSeconds !== undefined) command.ttlSeconds = r.ttlSeconds;
-    return this.write('kv', command, r, deadline, (o) => {
+    return this.submit(command, r, deadline, (o) => {
       const result = o.result as PutResult;
       if (!result.ok) throw preconditionFailed(result.revision);
       return { key: result.key, revision: result.revision, lamport: result.lamport };
@@ -157,7 +162,7 @@ export class ReplicaApi {
   private async delete(r: Request, deadline: number): Promise<DeleteReply> {
     const command: Record<string, unknown> = { type: 'delete', key: r.key };
     if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
-    return this.write('kv', command, r, deadline, (o) => {
+    return this.submit(command, r, deadline, (o) => {
       const result = o.result as DeleteResult;
       if (!result.ok) throw preconditionFailed(result.revision);
       return { key: result.key, revision: result.revision, deleted: result.deleted };
@@ -177,6 +182,22 @@ export class ReplicaApi {
     }));
   }
 
+  /**
+   * A KV write from any replica (Replica.submit), retried while no leader takes it (a refused forward
+   * was never appended), until the deadline.
+   */
+  private async submit<T>(command: unknown, r: Request, deadline: number, map: (outcome: ApplyOutcome) => T): Promise<T> {
+    for (;;) {
+      try {
+        const { outcome } = await withDeadline(this.replica.submit('kv', command, idempotency(r)), deadline - Date.now(), 'the write');
+        return mapOutcome(outcome, map);
+      } catch (error) {
+        if (!(error instanceof NotLeaderError) || Date.now() + 2 * this.leaderWaitStepMs >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));
+      }
+    }
+  }
+
   /** Proposes on this replica (it must be the leader) and maps the applied outcome. */
   private async write<T>(
     machine: string,
@@ -187,8 +208,7 @@ export class ReplicaApi {
   ): Promise<T> {
     const proposed = this.replica.propose(machine, command, idempotency(r));
     const { outcome } = await withDeadline(proposed, deadline - Date.now(), 'the write');
-    if (outcome.error) throw new ApiError(outcome.error.code === 'apply_failed' ? ApiErrorCode.BadRequest : outcome.error.code, outcome.error.message);
-    return map(outcome);
+    return mapOutcome(outcome, map);
   }
 
   private async get(r: Request, deadline: number): Promise<GetReply> {
@@ -278,6 +298,11 @@ export class ReplicaApi {
       members,
     };
   }
+}
+
+function mapOutcome<T>(outcome: ApplyOutcome, map: (outcome: ApplyOutcome) => T): T {
+  if (outcome.error) throw new ApiError(outcome.error.code === 'apply_failed' ? ApiErrorCode.BadRequest : outcome.error.code, outcome.error.message);
+  return map(outcome);
 }
 
 function consistencyOf(r: Request): Consistency {

@@ -54,19 +54,33 @@ export function idempotencyKeyProblem(key: unknown): string | null {
  * idempotency key, time or a command that is not plain data. Validate the command with its machine first.
  */
 export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
+  return encodeEncodedCommand({ ...envelope, command: encodeCommandBytes(envelope.command) });
+}
+
+/** A command's canonical bytes, as an envelope carries them. Throws CommandRejectedError if it is not plain data. */
+export function encodeCommandBytes(command: unknown): Uint8Array {
+  const problem = plainDataProblem(command);
+  if (problem) throw badRequest(`command is not plain data: ${problem}`);
+  return encodeCanonical(command);
+}
+
+/**
+ * Encodes an envelope around a command already encoded by `encodeCommandBytes` (a follower encodes
+ * the commands it forwards; the leader adds its clock). Throws CommandRejectedError (bad_request) for
+ * a bad machine name, idempotency key or time.
+ */
+export function encodeEncodedCommand(envelope: Omit<CommandEnvelope, 'command'> & { readonly command: Uint8Array }): Uint8Array {
   if (!isMachineName(envelope.machine)) throw badRequest(`invalid machine name ${JSON.stringify(envelope.machine)}`);
   if (!isNonNegativeSafeInteger(envelope.logTimeMs)) throw badRequest('logTimeMs must be a non-negative integer');
   if (envelope.idempotencyKey !== undefined) {
     const problem = idempotencyKeyProblem(envelope.idempotencyKey);
     if (problem) throw badRequest(problem);
   }
-  const problem = plainDataProblem(envelope.command);
-  if (problem) throw badRequest(`command is not plain data: ${problem}`);
   const fields: Record<string, unknown> = {
     v: ENVELOPE_VERSION,
     machine: envelope.machine,
     logTimeMs: envelope.logTimeMs,
-    command: encodeCanonical(envelope.command),
+    command: envelope.command,
   };
   if (envelope.idempotencyKey !== undefined) fields.idempotencyKey = envelope.idempotencyKey;
   return encodeCanonical(fields);

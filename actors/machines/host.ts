@@ -6,7 +6,7 @@
 import { decodeUntrusted, encodeCanonical, fingerprint53, isNonNegativeSafeInteger } from './codec.ts';
 import { DEFAULT_DEDUP_LIMITS, DedupTable } from './dedup.ts';
 import type { DedupLimits } from './dedup.ts';
-import { decodeCommand, encodeCommand } from './envelope.ts';
+import { decodeCommand, encodeCommand, encodeCommandBytes, encodeEncodedCommand, idempotencyKeyProblem } from './envelope.ts';
 import type { DecodedEnvelope } from './envelope.ts';
 import { ApplyErrorCode, CommandRejectedError, badRequest, invariant } from './errors.ts';
 import { isMachineName } from './types.ts';
@@ -133,6 +133,23 @@ export class MachineHost {
   encodeProposal(machine: string, command: unknown, options: ProposalOptions): Uint8Array {
     const validated = this.validate(machine, command);
     return encodeCommand({ machine, command: validated, logTimeMs: options.logTimeMs, ...idempotency(options) });
+  }
+
+  /**
+   * Validates a command a follower will forward and encodes it canonically (the leader wraps it with
+   * `encodeForwarded`). Throws CommandRejectedError, as `encodeProposal` would.
+   */
+  encodeForwardable(machine: string, command: unknown, idempotencyKey: string | undefined): Uint8Array {
+    if (idempotencyKey !== undefined) {
+      const problem = idempotencyKeyProblem(idempotencyKey);
+      if (problem) throw badRequest(problem);
+    }
+    return encodeCommandBytes(this.validate(machine, command));
+  }
+
+  /** Entry data for a command a follower validated and encoded (`encodeForwardable`). Throws CommandRejectedError. */
+  encodeForwarded(machine: string, command: Uint8Array, options: ProposalOptions): Uint8Array {
+    return encodeEncodedCommand({ machine, command, logTimeMs: options.logTimeMs, ...idempotency(options) });
   }
 
   /** Reads a machine's state. Throws CommandRejectedError for an unknown machine or a bad query. */

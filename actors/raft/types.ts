@@ -152,6 +152,34 @@ export interface ReadIndexResponse extends Envelope {
   readonly reject: boolean;
 }
 
+/**
+ * A follower hands its clients' commands to the leader, which appends them in one batch. Handled by
+ * the replica (actors/replica/forwarding.ts), not by the core: the leader stamps each command with its
+ * own clock, as it does its own proposals. `seq` is echoed in the response.
+ */
+export interface Forward extends Envelope {
+  readonly type: 'Forward';
+  readonly seq: number;
+  readonly proposals: readonly ForwardedProposal[];
+}
+export interface ForwardedProposal {
+  readonly machine: string;
+  /** The command, validated by the follower's machine and canonically encoded. */
+  readonly command: Uint8Array;
+  /** '' when the client gave none. */
+  readonly idempotencyKey: string;
+}
+/**
+ * The leader's answer to a Forward: its proposals are the entries `firstIndex`, `firstIndex + 1`, ...
+ * of this message's term; or `reject`: none was appended (the receiver was not the leader of `term`).
+ */
+export interface ForwardResponse extends Envelope {
+  readonly type: 'ForwardResponse';
+  readonly seq: number;
+  readonly firstIndex: number;
+  readonly reject: boolean;
+}
+
 export type Message =
   | PreVote
   | PreVoteResponse
@@ -165,7 +193,9 @@ export type Message =
   | InstallSnapshotResponse
   | TimeoutNow
   | ReadIndexRequest
-  | ReadIndexResponse;
+  | ReadIndexResponse
+  | Forward
+  | ForwardResponse;
 
 export type MessageType = Message['type'];
 
@@ -183,6 +213,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'TimeoutNow',
   'ReadIndex',
   'ReadIndexResponse',
+  'Forward',
+  'ForwardResponse',
 ];
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,13 +17,17 @@ import type { ConfigChange } from '../raft/config.ts';
 import { isMember } from '../raft/config.ts';
 import { Raft, type RaftStatus } from '../raft/raft.ts';
 import type { Rng } from '../raft/rand.ts';
-import { type ClusterConfig, type Entry, EntryType, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
+import { type ClusterConfig, type Entry, EntryType, type Forward, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
 import type { ActorStorage, LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
 import { CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
+import { ForwardQueue } from './forward-queue.ts';
+
+/** A forwarded write whose Forward got no answer in this long has an unknown outcome. */
+const FORWARD_ANSWER_TIMEOUT_MS = 10_000;
 
 export interface ReplicaOptions {
   readonly id: NodeId;
@@ -93,6 +97,11 @@ export class Replica {
   private readonly proposals = new ProposalWaiters();
   private readonly reads = new ReadWaiters();
   private readonly applied = new ApplyWaiters();
+  /** Writes made on this replica while it follows, on their way to the leader. */
+  private readonly forwards = new ForwardQueue((leader, seq, proposals) =>
+    this.sendMessages([{ type: 'Forward', from: this.id, to: leader, term: this.core.softState().term, lamport: this.core.observeLamport(0), seq, proposals }]),
+  );
+  private forwardFlushScheduled = false;
   private readonly softListeners = new Set<(soft: SoftState) => void>();
   private soft: SoftState;
   private loopRunning = false;
@@ -180,6 +189,8 @@ export class Replica {
     this.proposals.failAll(reason);
     this.reads.failAll(reason);
     this.applied.failAll(reason);
+    this.forwards.flush(null, 0);
+    this.forwards.abandon('replica stopped');
     await this.transport.close();
     while (this.loopRunning) await new Promise((r) => setTimeout(r, 1));
     await this.opts.logStore.close();
@@ -190,12 +201,19 @@ export class Replica {
 
   receive(message: Message): void {
     if (this.stopped) return;
+    if (message.type === 'Forward' || message.type === 'ForwardResponse') {
+      this.core.observeLamport(message.lamport);
+      if (message.type === 'Forward') this.acceptForward(message);
+      else this.forwards.settle(message);
+      return;
+    }
     this.guard(() => this.core.step(message));
   }
 
   tick(): void {
     if (this.stopped) return;
     this.guard(() => this.core.tick());
+    this.forwards.expire(performance.now(), FORWARD_ANSWER_TIMEOUT_MS);
     this.sealer.tick();
     if (++this.ticksSinceExpiryCheck >= this.expiryCheckTicks) {
       this.ticksSinceExpiryCheck = 0;
@@ -228,6 +246,80 @@ export class Replica {
       this.metrics.commitLatencyMs.observe(performance.now() - started);
       return { index, term, lamport: waited.entry.lamport, outcome: waited.outcome! };
     });
+  }
+
+  /**
+   * `propose` on any replica: the leader proposes, a follower forwards the command to the leader
+   * (forward-queue.ts) and resolves once the entry is applied here. Besides `propose`'s errors, a
+   * forwarded command can reject with NotLeaderError (never appended: retry) or OutcomeUnknownError.
+   */
+  submit(machine: string, command: unknown, options: { idempotencyKey?: string } = {}): Promise<ProposeResult> {
+    if (this.core.softState().role === 'leader') return this.propose(machine, command, options);
+    this.assertRunning();
+    const soft = this.core.softState();
+    if (soft.leader === null || soft.leader === this.id) throw new NotLeaderError(soft.leader);
+    const encoded = this.machines.encodeForwardable(machine, command, options.idempotencyKey);
+    return new Promise<ProposeResult>((resolve, reject) => {
+      const first = this.forwards.add({
+        proposal: { machine, command: encoded, idempotencyKey: options.idempotencyKey ?? '' },
+        placed: (index, term) => {
+          // Answers arrive before the entries they name can apply here (both come from the leader,
+          // in order); an entry applied already cannot give its outcome any more.
+          if (index <= this.applied.current) {
+            reject(new OutcomeUnknownError(`the forwarded write at index ${index} was applied before the leader's answer`));
+            return;
+          }
+          this.proposals.wait(index, term).then(
+            (waited) => resolve({ index, term, lamport: waited.entry.lamport, outcome: waited.outcome! }),
+            reject,
+          );
+        },
+        failed: reject,
+      });
+      if (first) this.scheduleForwardFlush();
+    });
+  }
+
+  /** Sends the writes queued in this turn to the leader known at the end of it. */
+  private scheduleForwardFlush(): void {
+    if (this.forwardFlushScheduled) return;
+    this.forwardFlushScheduled = true;
+    nextTurn(() => {
+      this.forwardFlushScheduled = false;
+      const soft = this.core.softState();
+      const leader = soft.leader !== null && soft.leader !== this.id && !this.stopped && !this.failure ? soft.leader : null;
+      this.forwards.flush(leader, performance.now());
+    });
+  }
+
+  /** The leader's side of forwarding: appends a follower's writes as its own and says where they are. */
+  private acceptForward(m: Forward): void {
+    const soft = this.core.softState();
+    let firstIndex = 0;
+    let reject = true;
+    if (soft.role === 'leader' && m.term === soft.term && !this.failure) {
+      try {
+        this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
+        const logTimeMs = this.lastLogTimeMs;
+        const data = m.proposals.map((p) =>
+          this.machines.encodeForwarded(p.machine, p.command, { logTimeMs, ...(p.idempotencyKey !== '' ? { idempotencyKey: p.idempotencyKey } : {}) }),
+        );
+        firstIndex = this.core.propose(data);
+        reject = false;
+        this.metrics.proposals += data.length;
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('invariant:')) {
+          this.fail(error);
+          return;
+        }
+        // A transfer in progress, or a proposal its follower should have refused: none is appended.
+        this.opts.logger.warn(`${this.id}: refused a forwarded batch from ${m.from}: ${String(error)}`);
+      }
+    }
+    this.sendMessages([
+      { type: 'ForwardResponse', from: this.id, to: m.from, term: soft.term, lamport: this.core.observeLamport(0), seq: m.seq, firstIndex, reject },
+    ]);
+    if (!reject) this.kick();
   }
 
   /** Appends a command without waiting for it to commit. Returns its log index and term. */
@@ -493,6 +585,7 @@ export class Replica {
     const previous = this.soft;
     this.soft = soft;
     if (previous.leader === soft.leader && previous.role === soft.role && previous.term === soft.term) return;
+    if (previous.leader !== soft.leader || previous.term !== soft.term) this.forwards.abandon('the leader changed before it answered a forwarded write');
     if (previous.leader !== soft.leader && soft.leader !== null) this.metrics.leaderChanges++;
     if (soft.role === 'leader' && previous.role !== 'leader') {
       this.opts.logger.info(`${this.id}: leader at term ${soft.term}`);
@@ -511,6 +604,8 @@ export class Replica {
     const reason = new ReplicaFailedError(`replica failed: ${error.message}`);
     this.proposals.failAll(reason);
     this.reads.failAll(reason);
+    this.forwards.flush(null, 0);
+    this.forwards.abandon(reason.message);
   }
 
   private assertRunning(): void {

@@ -23,8 +23,16 @@ interface ProposalWaiter {
 export class ProposalWaiters {
   private readonly waiting = new Map<number, ProposalWaiter>();
 
-  /** Resolves once the entry at `index` is applied, if it still has `term`; rejects otherwise. */
+  /**
+   * Resolves once the entry at `index` is applied, if it still has `term`; rejects otherwise. A waiter
+   * already at `index` (a forwarded proposal of an older term, on a replica that now leads and reuses
+   * the index) was replaced and is rejected.
+   */
   wait(index: number, term: number): Promise<{ entry: Entry; outcome: ApplyOutcome | undefined }> {
+    const replaced = this.waiting.get(index);
+    if (replaced !== undefined && replaced.term !== term) {
+      replaced.reject(new ProposalLostError(`the entry at index ${index} was replaced by a newer leader`));
+    }
     return new Promise((resolve, reject) => this.waiting.set(index, { term, resolve, reject }));
   }
 

@@ -13,7 +13,7 @@
 
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { EntryType } from '../raft/types.ts';
-import type { ClusterConfig, Entry, Message, MessageType, SnapshotMeta } from '../raft/types.ts';
+import type { ClusterConfig, Entry, ForwardedProposal, Message, MessageType, SnapshotMeta } from '../raft/types.ts';
 import { decodeEntryBlock, encodeEntryBlock } from './entry-block.ts';
 import { isSubjectSafeName } from './subjects.ts';
 
@@ -23,6 +23,8 @@ export const WIRE_VERSION = 1;
 export const WIRE_LIMITS = {
   /** Entries in one Append. */
   maxEntries: 100_000,
+  /** Proposals in one Forward (three frame elements each, within the decoder's array bound). */
+  maxProposals: 256,
   /** Voters, and separately learners, in a SnapshotMeta. */
   maxMembers: 1_000,
   /** ReadIndex context, in UTF-16 code units. */
@@ -53,13 +55,15 @@ export const TYPE_CODES = {
   TimeoutNow: 11,
   ReadIndex: 12,
   ReadIndexResponse: 13,
+  Forward: 14,
+  ForwardResponse: 15,
 } as const satisfies Record<MessageType, number>;
 
 const TYPE_BY_CODE = new Map<number, MessageType>(
   Object.entries(TYPE_CODES).map(([type, code]) => [code, type as MessageType]),
 );
 
-type FieldKind = 'uint' | 'bool' | 'context' | 'bytes' | 'entries' | 'meta';
+type FieldKind = 'uint' | 'bool' | 'context' | 'bytes' | 'entries' | 'meta' | 'proposals';
 type BodyField<M> = readonly [Exclude<keyof M, 'type' | 'from' | 'to' | 'term' | 'lamport'>, FieldKind];
 type BodyFields = { readonly [T in MessageType]: readonly BodyField<Extract<Message, { type: T }>>[] };
 
@@ -78,6 +82,8 @@ const BODY_FIELDS: BodyFields = {
   TimeoutNow: [],
   ReadIndex: [['context', 'context']],
   ReadIndexResponse: [['context', 'context'], ['index', 'uint'], ['reject', 'bool']],
+  Forward: [['seq', 'uint'], ['proposals', 'proposals']],
+  ForwardResponse: [['seq', 'uint'], ['firstIndex', 'uint'], ['reject', 'bool']],
 };
 
 const ENVELOPE_LENGTH = 8;
@@ -119,6 +125,7 @@ export function encodeMessage(message: Message, scope: WireScope = UNSCOPED): Ui
     const value = values[name];
     if (kind === 'entries') frame.push(encodeEntries(value as readonly Entry[], values.prevIndex as number));
     else if (kind === 'meta') frame.push(encodeMeta(value as SnapshotMeta));
+    else if (kind === 'proposals') frame.push(encodeProposals(value as readonly ForwardedProposal[]));
     else frame.push(value);
   }
   return encoder.encode(frame);
@@ -135,6 +142,16 @@ function encodeEntries(entries: readonly Entry[], prevIndex: number): unknown[] 
     }
   }
   return [entries.length, encodeEntryBlock(entries)];
+}
+
+/** Proposals travel flat: `[machine, command, idempotencyKey, machine, command, ...]`. */
+function encodeProposals(proposals: readonly ForwardedProposal[]): unknown[] {
+  if (proposals.length > WIRE_LIMITS.maxProposals) {
+    throw new Error(`invariant: a Forward carries at most ${WIRE_LIMITS.maxProposals} proposals, got ${proposals.length}`);
+  }
+  const flat: unknown[] = [];
+  for (const p of proposals) flat.push(p.machine, p.command, p.idempotencyKey);
+  return flat;
 }
 
 function encodeMeta(meta: SnapshotMeta): unknown[] {
@@ -220,7 +237,23 @@ function decodeField(kind: FieldKind, value: unknown, name: string, message: Rec
       return entries(value, message.prevIndex as number, message.prevTerm as number, message.term as number);
     case 'meta':
       return snapshotMeta(value, message.term as number);
+    case 'proposals':
+      return proposals(value);
   }
+}
+
+function proposals(value: unknown): ForwardedProposal[] {
+  if (!Array.isArray(value) || value.length % 3 !== 0) reject('proposals is not a flat list of triples');
+  if (value.length / 3 > WIRE_LIMITS.maxProposals) reject(`more than ${WIRE_LIMITS.maxProposals} proposals`);
+  const result: ForwardedProposal[] = [];
+  for (let i = 0; i < value.length; i += 3) {
+    const machine = value[i];
+    const key = value[i + 2];
+    if (typeof machine !== 'string' || machine.length === 0 || machine.length > 64) reject('proposal machine is not a name');
+    if (typeof key !== 'string' || key.length > WIRE_LIMITS.maxContextLength) reject('proposal idempotency key is not a string');
+    result.push({ machine, command: bytesField(value[i + 1], 'proposal command'), idempotencyKey: key });
+  }
+  return result;
 }
 
 /**

@@ -129,7 +129,7 @@ describe('turn-batching client', () => {
     expect(replies).toEqual([failure, failure]);
   });
 
-  it('forwards writes made through a follower as one batch to the leader', async () => {
+  it('forwards leader operations made through a follower as one batch to the leader', async () => {
     const http = await HttpCluster.start();
     try {
       const leader = await http.leader();
@@ -141,9 +141,45 @@ describe('turn-batching client', () => {
       });
       const follower = http.cluster.ids.find((id) => id !== leader.id)!;
       const api = new ReplicaApi({ replica: http.cluster.replicas.get(follower)!, kv: http.cluster.kvMachines.get(follower)!, forward });
-      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => api.call('kv.put', { key: `fwd/${i}`, value: bytes(String(i)) }, { timeoutMs: 5_000 })));
+      const proposals = Array.from({ length: 20 }, (_, i) =>
+        api.call('propose', { machine: 'kv', command: { type: 'put', key: `fwd/${i}`, value: bytes(String(i)) } }, { timeoutMs: 5_000 }),
+      );
+      const replies = await Promise.all(proposals);
       expect(replies.every((r) => r.ok)).toBe(true);
       expect(batches).toEqual([20]);
+    } finally {
+      await http.stop();
+    }
+  });
+
+  it('submits KV writes made through a follower via the leader and answers them from the follower', async () => {
+    const http = await HttpCluster.start();
+    try {
+      const leader = await http.leader();
+      const forwarded: string[] = [];
+      const forward = createBatchingCall(async (op, request, options) => {
+        forwarded.push(op);
+        return http.backends.get(leader.id)!.call(op, request, options);
+      });
+      const follower = http.cluster.ids.find((id) => id !== leader.id)!;
+      const replica = http.cluster.replicas.get(follower)!;
+      const api = new ReplicaApi({ replica, kv: http.cluster.kvMachines.get(follower)!, forward });
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => api.call('kv.put', { key: `sub/${i}`, value: bytes(String(i)) }, { timeoutMs: 5_000 })));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      expect(forwarded).toEqual([]);
+      const revisions = replies.map((r) => (r.ok ? (r.result as { revision: number }).revision : 0));
+      expect(new Set(revisions).size).toBe(20);
+      // Answered from the follower's own apply: the follower has every write already.
+      expect(replica.appliedIndex).toBeGreaterThanOrEqual(Math.max(...revisions));
+      for (let i = 0; i < 20; i++) {
+        const local = await api.call('kv.get', { key: `sub/${i}`, consistency: 'stale' }, { timeoutMs: 1_000 });
+        expect(local.ok && (local.result as { value: Uint8Array }).value).toEqual(bytes(String(i)));
+      }
+      const deleted = await api.call('kv.delete', { key: 'sub/0' }, { timeoutMs: 5_000 });
+      expect(deleted.ok && (deleted.result as { deleted: boolean }).deleted).toBe(true);
+      const txn = await api.call('txn', { compare: [], success: [{ op: 'put', key: 'sub/t', value: bytes('t') }], failure: [] }, { timeoutMs: 5_000 });
+      expect(txn).toMatchObject({ ok: true });
+      expect(forwarded).toEqual([]);
     } finally {
       await http.stop();
     }

@@ -170,6 +170,11 @@ describe('codec rejects, never throws', () => {
     ['an overlong varint', rawFrame(TYPE_CODES.Append, [0, 0, 0, [1, bytes(0x87, 0x00, 1, 1, 0)]]), /term or lamport/],
     ['an entry term above the sender term', rawFrame(TYPE_CODES.Append, [0, 0, 0, [1, encodeEntryBlock([{ index: 1, term: 8, lamport: 1, type: EntryType.Command, data: bytes() }])]]), /above/],
     ['an entry term below prevTerm', rawFrame(TYPE_CODES.Append, [0, 5, 0, [1, encodeEntryBlock([{ index: 1, term: 4, lamport: 1, type: EntryType.Command, data: bytes() }])]]), /below/],
+    ['proposals that are not triples', rawFrame(TYPE_CODES.Forward, [1, ['kv', bytes(1)]]), /triples/],
+    ['a proposal without a machine', rawFrame(TYPE_CODES.Forward, [1, ['', bytes(1), '']]), /machine/],
+    ['a proposal command that is a string', rawFrame(TYPE_CODES.Forward, [1, ['kv', 'abc', '']]), /command/],
+    ['a proposal key that is a number', rawFrame(TYPE_CODES.Forward, [1, ['kv', bytes(1), 5]]), /idempotency/],
+    ['more proposals than a Forward may carry', rawFrame(TYPE_CODES.Forward, [1, Array.from({ length: 257 }, () => ['kv', bytes(1), '']).flat()]), /proposals/],
     ['a Noop entry with data', rawFrame(TYPE_CODES.Append, [0, 0, 0, [1, encodeEntryBlock([{ index: 1, term: 7, lamport: 1, type: EntryType.Noop, data: bytes(1) }])]]), /Noop/],
   ])('rejects %s', (_, frame, reason) => {
     expectRejected(decodeMessage(frame), 'malformed', reason);

@@ -53,6 +53,19 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   { type: 'TimeoutNow', from: 'r1', to: 'r2', term: 7, lamport: 66 },
   { type: 'ReadIndex', from: 'r2', to: 'r1', term: 7, lamport: 67, context: 'read-Ω-17' },
   { type: 'ReadIndexResponse', from: 'r1', to: 'r2', term: 7, lamport: 68, context: 'read-Ω-17', index: 103, reject: false },
+  {
+    type: 'Forward',
+    from: 'r2',
+    to: 'r1',
+    term: 7,
+    lamport: 69,
+    seq: 12,
+    proposals: [
+      { machine: 'kv', command: new Uint8Array([0x82, 1, 2, 3]), idempotencyKey: '' },
+      { machine: 'chat', command: new Uint8Array(300).fill(9), idempotencyKey: 'retry-Ω-1' },
+    ],
+  },
+  { type: 'ForwardResponse', from: 'r1', to: 'r2', term: 7, lamport: 70, seq: 12, firstIndex: 104, reject: false },
   { type: 'Heartbeat', from: 'r_9-x', to: 'R-1', term: Number.MAX_SAFE_INTEGER, lamport: Number.MAX_SAFE_INTEGER, commit: 0, readSeq: 0 },
 ];
 

@@ -71,6 +71,10 @@ export function formatMessage(m: Message): string {
       return `${head} ctx:${m.context}`;
     case 'ReadIndexResponse':
       return m.reject ? `${head} ctx:${m.context} rejected` : `${head} ctx:${m.context} index:${m.index}`;
+    case 'Forward':
+      return `${head} seq:${m.seq} proposals:${m.proposals.length}`;
+    case 'ForwardResponse':
+      return m.reject ? `${head} seq:${m.seq} rejected` : `${head} seq:${m.seq} first:${m.firstIndex}`;
   }
 }
 
