@@ -7,13 +7,14 @@
 // response to it) was about half of all consensus traffic. Each empty Append therefore waits up to
 // `delayMs`; any Append or snapshot chunk to the same replica in that time supersedes it, else it
 // goes out when the wait ends. A ReadIndexResponse releases the notice for its follower at once,
-// since a follower read waits for the commit to reach it.
+// since a follower read waits for the commit to reach it, and so does a notice `urgent` says a
+// follower waits for (the commit of writes it forwarded, which it answers from its own apply).
 //
 // Safety does not depend on it: a superseded empty Append is exactly a message the network lost, with
 // its consistency check repeated by the later Append (same or later prevIndex, commit no lower). The
 // cost is that a follower learns a commit up to `delayMs` later when no write or read follows.
 
-import type { Message, NodeId } from '../raft/types.ts';
+import type { Append, Message, NodeId } from '../raft/types.ts';
 
 export const COMMIT_NOTICE_DELAY_MS = 5;
 
@@ -27,6 +28,8 @@ export class CommitNoticeCoalescer {
   constructor(
     private readonly sendNow: (messages: readonly Message[]) => void,
     private readonly delayMs = COMMIT_NOTICE_DELAY_MS,
+    /** Whether an empty Append must go at once (its follower is waiting for that commit). */
+    private readonly urgent: (notice: Append) => boolean = () => false,
   ) {}
 
   /** Sends `messages` except empty Appends, which wait (see above). Order among the rest is kept. */
@@ -36,6 +39,11 @@ export class CommitNoticeCoalescer {
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       if (m.type === 'Append' && m.entries.length === 0) {
+        if (this.urgent(m)) {
+          this.held.delete(m.to);
+          out?.push(m);
+          continue;
+        }
         this.held.set(m.to, m);
         out ??= messages.slice(0, i);
         continue;

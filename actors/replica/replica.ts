@@ -17,13 +17,13 @@ import type { ConfigChange } from '../raft/config.ts';
 import { isMember } from '../raft/config.ts';
 import { Raft, type RaftStatus } from '../raft/raft.ts';
 import type { Rng } from '../raft/rand.ts';
-import { type ClusterConfig, type Entry, EntryType, type Forward, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
+import { type Append, type ClusterConfig, type Entry, EntryType, type Forward, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
 import type { ActorStorage, LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
-import { CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
+import { COMMIT_NOTICE_DELAY_MS, CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
 import { ForwardQueue } from './forward-queue.ts';
 
 /** A forwarded write whose Forward got no answer in this long has an unknown outcome. */
@@ -87,10 +87,16 @@ export class Replica {
   private readonly core: Raft;
   private readonly transport: Transport;
   /** Every consensus message leaves through here; empty Appends wait briefly for a fuller one. */
-  private readonly outbox = new CommitNoticeCoalescer((messages) => {
-    this.metrics.raftMessagesSent += messages.length;
-    this.transport.send(messages);
-  });
+  private readonly outbox = new CommitNoticeCoalescer(
+    (messages) => {
+      this.metrics.raftMessagesSent += messages.length;
+      this.transport.send(messages);
+    },
+    COMMIT_NOTICE_DELAY_MS,
+    (notice) => this.commitAnswersForwarded(notice),
+  );
+  /** Per follower, the forwarded entries (first..last) whose commit it has not been sent yet. */
+  private readonly forwardedAwaitingCommit = new Map<NodeId, { first: number; last: number }>();
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
@@ -306,6 +312,10 @@ export class Replica {
         );
         firstIndex = this.core.propose(data);
         reject = false;
+        const last = firstIndex + data.length - 1;
+        const awaiting = this.forwardedAwaitingCommit.get(m.from);
+        if (awaiting === undefined) this.forwardedAwaitingCommit.set(m.from, { first: firstIndex, last });
+        else awaiting.last = last;
         this.metrics.proposals += data.length;
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('invariant:')) {
@@ -320,6 +330,15 @@ export class Replica {
       { type: 'ForwardResponse', from: this.id, to: m.from, term: soft.term, lamport: this.core.observeLamport(0), seq: m.seq, firstIndex, reject },
     ]);
     if (!reject) this.kick();
+  }
+
+  /** Whether a commit notice tells its follower of forwarded writes it waits for (then it goes at once). */
+  private commitAnswersForwarded(notice: Append): boolean {
+    const awaiting = this.forwardedAwaitingCommit.get(notice.to);
+    if (awaiting === undefined || notice.commit < awaiting.first) return false;
+    if (notice.commit >= awaiting.last) this.forwardedAwaitingCommit.delete(notice.to);
+    else awaiting.first = notice.commit + 1;
+    return true;
   }
 
   /** Appends a command without waiting for it to commit. Returns its log index and term. */
@@ -585,7 +604,10 @@ export class Replica {
     const previous = this.soft;
     this.soft = soft;
     if (previous.leader === soft.leader && previous.role === soft.role && previous.term === soft.term) return;
-    if (previous.leader !== soft.leader || previous.term !== soft.term) this.forwards.abandon('the leader changed before it answered a forwarded write');
+    if (previous.leader !== soft.leader || previous.term !== soft.term) {
+      this.forwards.abandon('the leader changed before it answered a forwarded write');
+      this.forwardedAwaitingCommit.clear();
+    }
     if (previous.leader !== soft.leader && soft.leader !== null) this.metrics.leaderChanges++;
     if (soft.role === 'leader' && previous.role !== 'leader') {
       this.opts.logger.info(`${this.id}: leader at term ${soft.term}`);

@@ -45,6 +45,17 @@ describe('CommitNoticeCoalescer', () => {
     expect(sent[1]).toEqual([emptyAppend('n3', 8)]);
   });
 
+  it('sends a notice its follower waits for at once, in order, replacing the one it held', () => {
+    const urgentOutbox = new CommitNoticeCoalescer((messages) => sent.push([...messages]), 5, (notice) => notice.to === 'n2' && notice.commit >= 9);
+    urgentOutbox.send([emptyAppend('n2', 8), emptyAppend('n3', 8)]);
+    expect(sent).toEqual([]);
+    urgentOutbox.send([heartbeat('n3'), emptyAppend('n2', 9), heartbeat('n2')]);
+    expect(sent).toEqual([[heartbeat('n3'), emptyAppend('n2', 9), heartbeat('n2')]]);
+    vi.advanceTimersByTime(5);
+    expect(sent[1]).toEqual([emptyAppend('n3', 8)]);
+    expect(sent).toHaveLength(2);
+  });
+
   it('keeps only the newest notice per replica, and sends nothing after close', () => {
     outbox.send([emptyAppend('n2', 7)]);
     outbox.send([emptyAppend('n2', 8)]);
