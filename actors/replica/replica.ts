@@ -305,8 +305,7 @@ export class Replica {
     let reject = true;
     if (soft.role === 'leader' && m.term === soft.term && !this.failure) {
       try {
-        this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
-        const logTimeMs = this.lastLogTimeMs;
+        const logTimeMs = this.nextLogTimeMs();
         const data = m.proposals.map((p) =>
           this.machines.encodeForwarded(p.machine, p.command, { logTimeMs, ...(p.idempotencyKey !== '' ? { idempotencyKey: p.idempotencyKey } : {}) }),
         );
@@ -332,6 +331,12 @@ export class Replica {
     if (!reject) this.kick();
   }
 
+  /** The leader's clock for the next proposal: it never goes backwards, even if the wall clock does. */
+  private nextLogTimeMs(): number {
+    this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
+    return this.lastLogTimeMs;
+  }
+
   /** Whether a commit notice tells its follower of forwarded writes it waits for (then it goes at once). */
   private commitAnswersForwarded(notice: Append): boolean {
     const awaiting = this.forwardedAwaitingCommit.get(notice.to);
@@ -346,10 +351,8 @@ export class Replica {
     this.assertRunning();
     const soft = this.core.softState();
     if (soft.role !== 'leader') throw new NotLeaderError(soft.leader);
-    // Log time never goes backwards, even if the wall clock does.
-    this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
     const data = this.machines.encodeProposal(machine, command, {
-      logTimeMs: this.lastLogTimeMs,
+      logTimeMs: this.nextLogTimeMs(),
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     });
     const index = this.core.propose([data]);
