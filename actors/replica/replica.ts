@@ -17,13 +17,14 @@ import type { ConfigChange } from '../raft/config.ts';
 import { isMember } from '../raft/config.ts';
 import { Raft, type RaftStatus } from '../raft/raft.ts';
 import type { Rng } from '../raft/rand.ts';
-import { type Append, type ClusterConfig, type Entry, EntryType, type Forward, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
+import { type ClusterConfig, type Entry, EntryType, type Forward, type Message, type NodeId, type Ready, type SoftState } from '../raft/types.ts';
 import type { ActorStorage, LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
 import { COMMIT_NOTICE_DELAY_MS, CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
+import { ForwardAcceptor } from './forward-acceptor.ts';
 import { ForwardQueue } from './forward-queue.ts';
 
 /** A forwarded write whose Forward got no answer in this long has an unknown outcome. */
@@ -93,10 +94,19 @@ export class Replica {
       this.transport.send(messages);
     },
     COMMIT_NOTICE_DELAY_MS,
-    (notice) => this.commitAnswersForwarded(notice),
+    (notice) => this.acceptor.isAwaited(notice),
   );
-  /** Per follower, the forwarded entries (first..last) whose commit it has not been sent yet. */
-  private readonly forwardedAwaitingCommit = new Map<NodeId, { first: number; last: number }>();
+  /** The leader's side of forwarding: appends followers' writes (forward-acceptor.ts). */
+  private readonly acceptor = new ForwardAcceptor({
+    soft: () => this.core.softState(),
+    nextLogTimeMs: () => this.nextLogTimeMs(),
+    encode: (p, logTimeMs) =>
+      this.machines.encodeForwarded(p.machine, p.command, { logTimeMs, ...(p.idempotencyKey !== '' ? { idempotencyKey: p.idempotencyKey } : {}) }),
+    propose: (data) => this.core.propose(data),
+    answer: (to, term, seq, firstIndex, reject) =>
+      this.sendMessages([{ type: 'ForwardResponse', from: this.id, to, term, lamport: this.core.observeLamport(0), seq, firstIndex, reject }]),
+    warn: (line) => this.opts.logger.warn(`${this.id}: ${line}`),
+  });
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
@@ -216,6 +226,17 @@ export class Replica {
     this.guard(() => this.core.step(message));
   }
 
+  private acceptForward(m: Forward): void {
+    if (this.failure) return;
+    try {
+      const appended = this.acceptor.accept(m);
+      this.metrics.proposals += appended;
+      if (appended > 0) this.kick();
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
   tick(): void {
     if (this.stopped) return;
     this.guard(() => this.core.tick());
@@ -298,52 +319,10 @@ export class Replica {
     });
   }
 
-  /** The leader's side of forwarding: appends a follower's writes as its own and says where they are. */
-  private acceptForward(m: Forward): void {
-    const soft = this.core.softState();
-    let firstIndex = 0;
-    let reject = true;
-    if (soft.role === 'leader' && m.term === soft.term && !this.failure) {
-      try {
-        const logTimeMs = this.nextLogTimeMs();
-        const data = m.proposals.map((p) =>
-          this.machines.encodeForwarded(p.machine, p.command, { logTimeMs, ...(p.idempotencyKey !== '' ? { idempotencyKey: p.idempotencyKey } : {}) }),
-        );
-        firstIndex = this.core.propose(data);
-        reject = false;
-        const last = firstIndex + data.length - 1;
-        const awaiting = this.forwardedAwaitingCommit.get(m.from);
-        if (awaiting === undefined) this.forwardedAwaitingCommit.set(m.from, { first: firstIndex, last });
-        else awaiting.last = last;
-        this.metrics.proposals += data.length;
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith('invariant:')) {
-          this.fail(error);
-          return;
-        }
-        // A transfer in progress, or a proposal its follower should have refused: none is appended.
-        this.opts.logger.warn(`${this.id}: refused a forwarded batch from ${m.from}: ${String(error)}`);
-      }
-    }
-    this.sendMessages([
-      { type: 'ForwardResponse', from: this.id, to: m.from, term: soft.term, lamport: this.core.observeLamport(0), seq: m.seq, firstIndex, reject },
-    ]);
-    if (!reject) this.kick();
-  }
-
   /** The leader's clock for the next proposal: it never goes backwards, even if the wall clock does. */
   private nextLogTimeMs(): number {
     this.lastLogTimeMs = Math.max(this.lastLogTimeMs, this.machines.logTimeMs, Math.floor(this.opts.clock.now()));
     return this.lastLogTimeMs;
-  }
-
-  /** Whether a commit notice tells its follower of forwarded writes it waits for (then it goes at once). */
-  private commitAnswersForwarded(notice: Append): boolean {
-    const awaiting = this.forwardedAwaitingCommit.get(notice.to);
-    if (awaiting === undefined || notice.commit < awaiting.first) return false;
-    if (notice.commit >= awaiting.last) this.forwardedAwaitingCommit.delete(notice.to);
-    else awaiting.first = notice.commit + 1;
-    return true;
   }
 
   /** Appends a command without waiting for it to commit. Returns its log index and term. */
@@ -609,7 +588,7 @@ export class Replica {
     if (previous.leader === soft.leader && previous.role === soft.role && previous.term === soft.term) return;
     if (previous.leader !== soft.leader || previous.term !== soft.term) {
       this.forwards.abandon('the leader changed before it answered a forwarded write');
-      this.forwardedAwaitingCommit.clear();
+      this.acceptor.clear();
     }
     if (previous.leader !== soft.leader && soft.leader !== null) this.metrics.leaderChanges++;
     if (soft.role === 'leader' && previous.role !== 'leader') {
