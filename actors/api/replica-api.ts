@@ -187,15 +187,8 @@ export class ReplicaApi {
    * was never appended), until the deadline.
    */
   private async submit<T>(command: unknown, r: Request, deadline: number, map: (outcome: ApplyOutcome) => T): Promise<T> {
-    for (;;) {
-      try {
-        const { outcome } = await withDeadline(this.replica.submit('kv', command, idempotency(r)), deadline - Date.now(), 'the write');
-        return mapOutcome(outcome, map);
-      } catch (error) {
-        if (!(error instanceof NotLeaderError) || Date.now() + 2 * this.leaderWaitStepMs >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));
-      }
-    }
+    const { outcome } = await this.whileNoLeader(deadline, () => withDeadline(this.replica.submit('kv', command, idempotency(r)), deadline - Date.now(), 'the write'));
+    return mapOutcome(outcome, map);
   }
 
   /** Proposes on this replica (it must be the leader) and maps the applied outcome. */
@@ -230,9 +223,14 @@ export class ReplicaApi {
   /** Runs `query` linearizably (waiting for a leader until the deadline) or on local state. */
   private async read<T>(consistency: Consistency, deadline: number, query: () => T): Promise<T> {
     if (consistency === 'stale') return query();
+    return this.whileNoLeader(deadline, () => this.replica.linearizable(query));
+  }
+
+  /** Runs `attempt`, again every leaderWaitStepMs while it fails with NotLeaderError, until the deadline. */
+  private async whileNoLeader<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        return await this.replica.linearizable(query);
+        return await attempt();
       } catch (error) {
         if (!(error instanceof NotLeaderError) || Date.now() + 2 * this.leaderWaitStepMs >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));

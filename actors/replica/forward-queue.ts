@@ -86,6 +86,12 @@ export class ForwardQueue {
     this.inFlight.clear();
   }
 
+  /** The replica stops: queued proposals were never sent, sent ones will not be answered. */
+  close(reason: string): void {
+    this.flush(null, 0);
+    this.abandon(reason);
+  }
+
   /** Gives up on Forwards unanswered for `maxAgeMs` (a lost message). */
   expire(nowMs: number, maxAgeMs: number): void {
     for (const [seq, flight] of this.inFlight) {

@@ -205,8 +205,7 @@ export class Replica {
     this.proposals.failAll(reason);
     this.reads.failAll(reason);
     this.applied.failAll(reason);
-    this.forwards.flush(null, 0);
-    this.forwards.abandon('replica stopped');
+    this.forwards.close('replica stopped');
     await this.transport.close();
     while (this.loopRunning) await new Promise((r) => setTimeout(r, 1));
     await this.opts.logStore.close();
@@ -281,9 +280,9 @@ export class Replica {
    * forwarded command can reject with NotLeaderError (never appended: retry) or OutcomeUnknownError.
    */
   submit(machine: string, command: unknown, options: { idempotencyKey?: string } = {}): Promise<ProposeResult> {
-    if (this.core.softState().role === 'leader') return this.propose(machine, command, options);
-    this.assertRunning();
     const soft = this.core.softState();
+    if (soft.role === 'leader') return this.propose(machine, command, options);
+    this.assertRunning();
     if (soft.leader === null || soft.leader === this.id) throw new NotLeaderError(soft.leader);
     const encoded = this.machines.encodeForwardable(machine, command, options.idempotencyKey);
     return new Promise<ProposeResult>((resolve, reject) => {
@@ -608,8 +607,7 @@ export class Replica {
     const reason = new ReplicaFailedError(`replica failed: ${error.message}`);
     this.proposals.failAll(reason);
     this.reads.failAll(reason);
-    this.forwards.flush(null, 0);
-    this.forwards.abandon(reason.message);
+    this.forwards.close(reason.message);
   }
 
   private assertRunning(): void {

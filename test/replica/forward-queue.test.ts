@@ -69,6 +69,18 @@ describe('ForwardQueue', () => {
     expect(h.results[0] && 'failed' in h.results[0] && h.results[0].failed).toBeInstanceOf(NotLeaderError);
   });
 
+  it('on close fails queued proposals as never appended and sent ones as unknown', () => {
+    const h = harness();
+    h.add('sent');
+    h.queue.flush('r1', 0);
+    h.add('queued');
+    h.queue.close('replica stopped');
+    expect(h.results[0] && 'failed' in h.results[0] && h.results[0].failed).toBeInstanceOf(OutcomeUnknownError);
+    expect(h.results[1] && 'failed' in h.results[1] && h.results[1].failed).toBeInstanceOf(NotLeaderError);
+    expect(h.sent).toHaveLength(1);
+    expect(h.queue.inFlightCount).toBe(0);
+  });
+
   it('gives unanswered Forwards an unknown outcome when the leader changes or after the timeout', () => {
     const h = harness();
     h.add('a');
