@@ -1,11 +1,14 @@
-// The leader announces what it applied on `atlas.<cluster>.events.commit`: one message per applied
-// batch with each revision's KV events, so gateways can serve watches without polling. Followers stay
-// silent; a gateway fills any gap (a leader change) from `watch.history`.
+// The leader announces what it applied on `atlas.<cluster>.events.commit`: one message per event-loop
+// turn with each revision's KV events, so gateways can serve watches without polling. Followers stay
+// silent; a gateway fills any gap (a leader change) from `watch.history`. The message is published at
+// the end of the turn (next-turn.ts), with the replies to the writes it reports, so both leave in one
+// socket write.
 
 import type { KvMachine } from '../machines/kv/machine.ts';
 import type { WatchEvent } from '../machines/kv/commands.ts';
 import type { EventSink } from '../replica/ports.ts';
 import type { Replica } from '../replica/replica.ts';
+import { deferToTurnEnd } from './next-turn.ts';
 
 export interface CommitRevision {
   readonly revision: number;
@@ -43,7 +46,7 @@ export function publishCommits(replica: Replica, kv: KvMachine, sink: EventSink)
     pending.push({ revision: notice.revision, events: notice.events });
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(flush);
+      deferToTurnEnd(flush);
     }
   });
 }
