@@ -5,7 +5,7 @@
 // disagree with its body.
 
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import type { MsgHdrs } from '@nats-io/nats-core';
+import type { Match, MsgHdrs } from '@nats-io/nats-core';
 import type { Message } from '../raft/types.ts';
 
 export const ATLAS_HEADER = {
@@ -22,13 +22,89 @@ export interface AtlasHeaderValues {
   readonly lamport: number;
 }
 
+/**
+ * The headers for `values`. Publishing only needs their wire form, which is written straight from the
+ * values (no header map, no per-key validation); any other use (get, set, iteration) builds the
+ * client's own header object on first call and works on it from then on.
+ */
 export function atlasHeaders(values: AtlasHeaderValues): MsgHdrs {
-  const h = natsHeaders();
-  h.set(ATLAS_HEADER.type, values.type);
-  if (values.from !== undefined) h.set(ATLAS_HEADER.from, values.from);
-  if (values.term !== undefined) h.set(ATLAS_HEADER.term, String(values.term));
-  h.set(ATLAS_HEADER.lamport, String(values.lamport));
-  return h;
+  return new AtlasHeaders(values);
+}
+
+const HEADER_LINE_BREAK = /[\r\n]/;
+const TEXT = new TextEncoder();
+
+class AtlasHeaders implements MsgHdrs {
+  private built: MsgHdrs | null = null;
+
+  constructor(private readonly given: AtlasHeaderValues) {
+    // The same refusal the client's own header object makes, so no value can break the block.
+    if (HEADER_LINE_BREAK.test(given.type) || (given.from !== undefined && HEADER_LINE_BREAK.test(given.from))) {
+      throw new Error('invalid header value: values cannot contain \\r or \\n');
+    }
+  }
+
+  /** The wire form: `NATS/1.0`, one `Key: value` line per header, a blank line (as nats-core writes it). */
+  encode(): Uint8Array {
+    if (this.built !== null) return (this.built as MsgHdrs & { encode(): Uint8Array }).encode();
+    const v = this.given;
+    let block = `NATS/1.0\r\n${ATLAS_HEADER.type}: ${v.type.trim()}`;
+    if (v.from !== undefined) block += `\r\n${ATLAS_HEADER.from}: ${v.from.trim()}`;
+    if (v.term !== undefined) block += `\r\n${ATLAS_HEADER.term}: ${v.term}`;
+    return TEXT.encode(`${block}\r\n${ATLAS_HEADER.lamport}: ${v.lamport}\r\n\r\n`);
+  }
+
+  private get headers(): MsgHdrs {
+    if (this.built === null) {
+      const h = natsHeaders();
+      h.set(ATLAS_HEADER.type, this.given.type);
+      if (this.given.from !== undefined) h.set(ATLAS_HEADER.from, this.given.from);
+      if (this.given.term !== undefined) h.set(ATLAS_HEADER.term, String(this.given.term));
+      h.set(ATLAS_HEADER.lamport, String(this.given.lamport));
+      this.built = h;
+    }
+    return this.built;
+  }
+
+  get hasError(): boolean {
+    return this.headers.hasError;
+  }
+  get status(): string {
+    return this.headers.status;
+  }
+  get code(): number {
+    return this.headers.code;
+  }
+  get description(): string {
+    return this.headers.description;
+  }
+  get(k: string, match?: Match): string {
+    return this.headers.get(k, match);
+  }
+  set(k: string, v: string, match?: Match): void {
+    this.headers.set(k, v, match);
+  }
+  append(k: string, v: string, match?: Match): void {
+    this.headers.append(k, v, match);
+  }
+  has(k: string, match?: Match): boolean {
+    return this.headers.has(k, match);
+  }
+  keys(): string[] {
+    return this.headers.keys();
+  }
+  values(k: string, match?: Match): string[] {
+    return this.headers.values(k, match);
+  }
+  delete(k: string, match?: Match): void {
+    this.headers.delete(k, match);
+  }
+  last(k: string, match?: Match): string {
+    return this.headers.last(k, match);
+  }
+  [Symbol.iterator](): Iterator<[string, string[]]> {
+    return this.headers[Symbol.iterator]();
+  }
 }
 
 /** The four headers of a consensus message, taken from its body. */

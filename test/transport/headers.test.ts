@@ -33,4 +33,28 @@ describe('Atlas headers', () => {
       expect(headersMatchMessage(h, vote), key).toBe(false);
     }
   });
+
+  it('writes the same wire form as the NATS client header object, and follows later changes', () => {
+    const wire = (h: unknown) => new TextDecoder().decode((h as { encode(): Uint8Array }).encode());
+    const reference = (pairs: [string, string][]) => {
+      const h = headers();
+      for (const [k, v] of pairs) h.set(k, v);
+      return wire(h);
+    };
+    expect(wire(consensusHeaders(vote))).toBe(
+      reference([['Atlas-Type', 'Vote'], ['Atlas-From', 'r1'], ['Atlas-Term', '12'], ['Atlas-Lamport', '345']]),
+    );
+    expect(wire(atlasHeaders({ type: 'kv.put.reply', from: 'r2', lamport: 9 }))).toBe(
+      reference([['Atlas-Type', 'kv.put.reply'], ['Atlas-From', 'r2'], ['Atlas-Lamport', '9']]),
+    );
+    expect(wire(atlasHeaders({ type: 'leader', lamport: 0 }))).toBe('NATS/1.0\r\nAtlas-Type: leader\r\nAtlas-Lamport: 0\r\n\r\n');
+    const changed = atlasHeaders({ type: 'leader', lamport: 1 });
+    changed.set('Atlas-Lamport', '2');
+    expect(wire(changed)).toBe(reference([['Atlas-Type', 'leader'], ['Atlas-Lamport', '2']]));
+  });
+
+  it('refuses a value that would break the header block', () => {
+    expect(() => atlasHeaders({ type: 'x\r\nEvil: 1', lamport: 1 })).toThrow(/\\r or \\n/);
+    expect(() => atlasHeaders({ type: 'ok', from: 'r1\n', lamport: 1 })).toThrow(/\\r or \\n/);
+  });
 });
