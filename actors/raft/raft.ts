@@ -10,6 +10,7 @@
 // output waits for the next Ready). That is what lets the shell group-commit.
 
 import { applyChange, type ConfigChange, decodeConfig, EMPTY_CONFIG, encodeConfig, isMember, isVoter, members } from './config.ts';
+import { ABSTAINED_VOTE, BLANK_VOTE, BlankStart, startsBlank } from './blank-start.ts';
 import { ConfigChangeRefusedError, invariant, NotLeaderError, ProposalDroppedError } from './errors.ts';
 import { RaftLog } from './log.ts';
 import { Progress, type ProgressState } from './progress.ts';
@@ -59,6 +60,12 @@ export interface RaftOptions {
   readonly promoteMaxLag?: number;
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
+  /**
+   * A replica that starts with nothing on disk neither votes nor campaigns until every other voter
+   * has told it its term (blank-start.ts). Default true; false only for scripted tests that start
+   * every member as if the cluster were new.
+   */
+  readonly guardBlankStart?: boolean;
 }
 
 type Resolved = Required<Omit<RaftOptions, 'bootstrap' | 'id'>> & { bootstrap: ClusterConfig };
@@ -170,6 +177,8 @@ export class Raft {
   private prevHard: HardState;
   private prevSoft: SoftState;
   private readyOutstanding = false;
+  /** Set while this replica has not yet heard every other voter's term since a blank start. */
+  private blank: BlankStart | null = null;
 
   private stepRole: (m: Message) => void = (m) => this.stepFollower(m);
   private tickRole: () => void = () => this.tickElection();
@@ -188,6 +197,7 @@ export class Raft {
       promoteMaxLag: options.promoteMaxLag ?? 256,
       preVote: options.preVote ?? true,
       checkQuorum: options.checkQuorum ?? true,
+      guardBlankStart: options.guardBlankStart ?? true,
     };
     invariant(this.opts.heartbeatTicks < this.opts.electionTicks, 'heartbeatTicks must be below electionTicks');
     const snapMeta: SnapshotMeta = restored.snapshot?.meta ?? {
@@ -205,6 +215,12 @@ export class Raft {
     this.config = this.configHistory[this.configHistory.length - 1]!.config;
     this.term = restored.hardState.term;
     this.vote = restored.hardState.vote;
+    if (this.opts.guardBlankStart && startsBlank(this.vote, this.term, this.log.lastIndex(), restored.snapshot !== null)) {
+      this.vote = null;
+      this.blank = new BlankStart(this.opts.rng.nextInt(0x7fff_ffff) + 1);
+    } else if (this.vote === BLANK_VOTE) {
+      this.vote = null;
+    }
     this.lamportCeiling = restored.hardState.lamportCeiling ?? 0;
     this.clock = Math.max(snapMeta.lamport, restored.entries.at(-1)?.lamport ?? 0, this.lamportCeiling);
     this.prevHard = { ...restored.hardState, lamportCeiling: this.lamportCeiling };
@@ -218,6 +234,7 @@ export class Raft {
   /** Advances logical time by one tick (the shell calls this every tick interval). */
   tick(): void {
     this.tickCount++;
+    if (this.blank !== null && (this.tickCount - 1) % this.opts.heartbeatTicks === 0) this.probeVoters();
     this.tickRole();
   }
 
@@ -225,6 +242,12 @@ export class Raft {
   step(m: Message): void {
     this.advanceClock(Math.max(this.clock, m.lamport) + 1);
     if (m.to !== this.id) return;
+    if (m.type === 'Probe' || m.type === 'ProbeResponse') {
+      // Terms ride along; neither side adopts them (a blank replica takes the highest once all answered).
+      if (m.type === 'Probe') this.send({ type: 'ProbeResponse', to: m.from, nonce: m.nonce });
+      else this.noteProbeAnswer(m.from, m.nonce, m.term);
+      return;
+    }
     if (m.term > this.term) {
       if (m.type === 'PreVote' || m.type === 'Vote') {
         const inLease = this.opts.checkQuorum && this.leader !== null && this.electionElapsed < this.opts.electionTicks;
@@ -342,6 +365,11 @@ export class Raft {
 
   get lamport(): number {
     return this.clock;
+  }
+
+  /** True while a blank start has not yet heard every other voter's term (blank-start.ts). */
+  get blankStart(): boolean {
+    return this.blank !== null;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -483,7 +511,8 @@ export class Raft {
 
   /** Hard state handed to the shell for persisting. */
   protected hardStateToPersist(): HardState {
-    return { term: this.term, vote: this.vote, commit: this.log.committed, lamportCeiling: this.lamportCeiling };
+    const vote = this.blank !== null ? BLANK_VOTE : this.vote;
+    return { term: this.term, vote, commit: this.log.committed, lamportCeiling: this.lamportCeiling };
   }
 
   /** Whether `m` may only be sent once this Ready is durable. */
@@ -558,7 +587,7 @@ export class Raft {
   }
 
   private campaign(kind: 'pre' | 'real' | 'transfer'): void {
-    if (!isVoter(this.config, this.id)) return;
+    if (!isVoter(this.config, this.id) || this.blank !== null) return;
     if (kind === 'pre') this.becomePreCandidate();
     else this.becomeCandidate();
     this.votes.set(this.id, true);
@@ -575,6 +604,30 @@ export class Raft {
       if (kind === 'pre') this.send({ type: 'PreVote', to, term, lastLogIndex, lastLogTerm });
       else this.send({ type: 'Vote', to, lastLogIndex, lastLogTerm, transfer: kind === 'transfer' });
     }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Blank start (blank-start.ts)
+
+  private probeVoters(): void {
+    const blank = this.blank!;
+    const missing = blank.missing(this.config.voters, this.id);
+    if (missing.length === 0) this.endBlankStart();
+    else for (const to of missing) this.send({ type: 'Probe', to, nonce: blank.nonce });
+  }
+
+  private noteProbeAnswer(from: NodeId, nonce: number, term: number): void {
+    if (this.blank === null) return;
+    this.blank.answer(from, nonce, term);
+    if (this.blank.missing(this.config.voters, this.id).length === 0) this.endBlankStart();
+  }
+
+  /** Every other voter answered: move past every term this replica may have voted in, abstaining in it. */
+  private endBlankStart(): void {
+    const highest = this.blank!.highestTerm(this.config.voters);
+    this.blank = null;
+    if (highest > this.term) this.becomeFollower(highest, null);
+    if (this.term > 0 && this.vote === null) this.vote = ABSTAINED_VOTE;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -621,7 +674,7 @@ export class Raft {
       this.vote === m.from ||
       (this.vote === null && this.leader === null) ||
       (m.type === 'PreVote' && m.term > this.term);
-    let grant = canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    let grant = canVote && this.blank === null && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
     if (grant && m.type === 'PreVote' && this.role === 'precandidate') {
       // Two precandidates that timed out together would both pass pre-vote and split the real vote,
       // costing another election timeout. Of two equally up-to-date logs the lower id goes on; the

@@ -180,6 +180,17 @@ export interface ForwardResponse extends Envelope {
   readonly reject: boolean;
 }
 
+/** A blank replica asks a voter for its current term (see blank-start.ts); answered by any role. */
+export interface Probe extends Envelope {
+  readonly type: 'Probe';
+  readonly nonce: number;
+}
+/** The answer to a Probe: the answering replica's term travels in the envelope. */
+export interface ProbeResponse extends Envelope {
+  readonly type: 'ProbeResponse';
+  readonly nonce: number;
+}
+
 export type Message =
   | PreVote
   | PreVoteResponse
@@ -195,7 +206,9 @@ export type Message =
   | ReadIndexRequest
   | ReadIndexResponse
   | Forward
-  | ForwardResponse;
+  | ForwardResponse
+  | Probe
+  | ProbeResponse;
 
 export type MessageType = Message['type'];
 
@@ -215,6 +228,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'ReadIndexResponse',
   'Forward',
   'ForwardResponse',
+  'Probe',
+  'ProbeResponse',
 ];
 
 // ---------------------------------------------------------------------------------------------------

@@ -110,6 +110,9 @@ export class Replica {
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
+  /** Whether the core started blank (nothing on disk), and whether the end of that was logged. */
+  private readonly startedBlank: boolean;
+  private blankStartLogged = false;
   private readonly proposals = new ProposalWaiters();
   private readonly reads = new ReadWaiters();
   private readonly applied = new ApplyWaiters();
@@ -148,6 +151,7 @@ export class Replica {
       logger: opts.logger,
     }, sealEveryMs > 0 ? Math.max(1, Math.round(sealEveryMs / this.tickMs)) : 0);
     this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
+    this.startedBlank = core.blankStart;
     this.expiryCheckTicks = Math.max(1, Math.round((opts.expiryCheckMs ?? 250) / this.tickMs));
     this.soft = core.softState();
     this.applied.advance(core.log.applied);
@@ -507,6 +511,7 @@ export class Replica {
       for (const r of ready.readStates) this.reads.resolve(r.context, r.index);
       for (const f of ready.readFailures) this.reads.reject(f.context, new NotLeaderError(this.soft.leader));
       this.core.advance(ready);
+      this.noteBlankStartEnd();
       this.noteSoftState(ready.soft);
       await this.maybeSnapshot();
     }
@@ -579,6 +584,16 @@ export class Replica {
     this.opts.logStore.saveSnapshot(snapshot);
     await this.opts.logStore.sync();
     this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes)`);
+  }
+
+  /** Logs once when a replica that started with an empty log may vote again (actors/raft/blank-start.ts). */
+  private noteBlankStartEnd(): void {
+    if (!this.blankStartLogged && !this.core.blankStart) {
+      this.blankStartLogged = true;
+      if (this.startedBlank) {
+        this.opts.logger.info(`${this.id}: started with an empty log; every voter has told it its term, so it votes from term ${this.core.status().term + 1} on`);
+      }
+    }
   }
 
   private noteSoftState(soft: SoftState): void {

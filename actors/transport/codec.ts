@@ -57,6 +57,8 @@ export const TYPE_CODES = {
   ReadIndexResponse: 13,
   Forward: 14,
   ForwardResponse: 15,
+  Probe: 16,
+  ProbeResponse: 17,
 } as const satisfies Record<MessageType, number>;
 
 const TYPE_BY_CODE = new Map<number, MessageType>(
@@ -84,6 +86,8 @@ const BODY_FIELDS: BodyFields = {
   ReadIndexResponse: [['context', 'context'], ['index', 'uint'], ['reject', 'bool']],
   Forward: [['seq', 'uint'], ['proposals', 'proposals']],
   ForwardResponse: [['seq', 'uint'], ['firstIndex', 'uint'], ['reject', 'bool']],
+  Probe: [['nonce', 'uint']],
+  ProbeResponse: [['nonce', 'uint']],
 };
 
 const ENVELOPE_LENGTH = 8;

@@ -85,6 +85,18 @@ describe('wiped follower with real processes', () => {
     await waitUntil(`${follower} to apply the later writes`, async () => (await staleGet(cluster.url(follower), keyName(KEYS + LATER_KEYS - 1))) !== null, 15_000);
     const after = await readAll(cluster.url(follower), 'wk-');
     expect(after.size).toBe(KEYS + LATER_KEYS);
+
+    // It started blank: it voted only once every voter had told it its term (actors/raft/blank-start.ts).
+    // (The output may hold both runs: the first, at the cluster's creation, votes from term 1 on.)
+    const blankEnds = [...cluster.output(follower).matchAll(/started with an empty log; every voter has told it its term, so it votes from term (\d+) on/g)];
+    expect(blankEnds.length, `no blank-start line in ${follower}'s output:\n${cluster.output(follower).slice(-2_000)}`).toBeGreaterThan(0);
+    expect(Number(blankEnds.at(-1)![1])).toBeGreaterThanOrEqual(2);
+
+    // And it votes again: with the leader gone, it and the other follower elect a new one.
+    await cluster.kill(leader, 'SIGKILL');
+    const next = await cluster.leader(15_000);
+    expect(next).not.toBe(leader);
+    await writeKeys(cluster.url(next), KEYS + LATER_KEYS, KEYS + LATER_KEYS + 1);
     console.log(
       `wiped replica: ${KEYS} writes in ${writeMs} ms (leader snapshot index ${leaderView.snapshotIndex}, commit ${leaderView.commitIndex}); ` +
         `${follower} caught up ${caughtUpAt - restartedAt} ms after restart (process start included) by a snapshot at index ${installed![1]} ` +

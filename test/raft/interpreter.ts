@@ -64,7 +64,7 @@ export class Interpreter {
     partition: (c) => this.partition(c.args.map(parseIdList)),
     heal: () => this.heal(),
     crash: (c) => this.crash(this.id(c, 0)),
-    restart: (c) => this.restart(this.id(c, 0)),
+    restart: (c) => this.restart(this.id(c, 0), c.options.get('wipe') === 'true'),
     status: (c) => this.status(c.args),
     'raft-log': (c) => this.raftLog(c.args.length > 0 ? c.args : [...this.nodes.keys()]),
     applied: (c) => (c.args.length > 0 ? c.args : [...this.nodes.keys()]).map((id) => `${id}: ${this.node(id).state() || '(empty)'}`),
@@ -94,6 +94,8 @@ export class Interpreter {
       heartbeatTicks: this.numberOption(c, 'heartbeat', 2),
       preVote: c.options.get('prevote') !== 'false',
       checkQuorum: c.options.get('checkquorum') !== 'false',
+      // Scripts start members as a new cluster's; `blankguard=true` runs the blank-start guard.
+      guardBlankStart: c.options.get('blankguard') === 'true',
       maxInflight: this.numberOption(c, 'inflight', 64),
       maxAppendBytes: this.numberOption(c, 'maxbytes', 1 << 20),
       snapshotChunkBytes: this.numberOption(c, 'snapchunk', 256 * 1024),
@@ -126,9 +128,9 @@ export class Interpreter {
     return lines;
   }
 
-  private restart(id: string): string[] {
+  private restart(id: string, wipe: boolean): string[] {
     const node = this.node(id);
-    node.restart();
+    node.restart(wipe);
     const s = node.core().status();
     return [`${id} restarted: ${formatHardState(node.storage.hardState)} last:${s.lastIndex} snapshot:${s.snapshotIndex}`];
   }

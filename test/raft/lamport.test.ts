@@ -37,10 +37,21 @@ function drain(nodes: Map<string, Raft>): { sent: Message[]; persisted: Entry[] 
   throw new Error('cluster did not settle');
 }
 
+/**
+ * Ticks `id` until it campaigns, delivering everything after each tick. Every member ticks once first:
+ * a new member votes only after its first tick's probes are answered (actors/raft/blank-start.ts).
+ */
 function elect(nodes: Map<string, Raft>, id: string): Message[] {
   const n = nodes.get(id)!;
-  while (n.status().role === 'follower') n.tick();
-  return drain(nodes).sent;
+  for (const member of nodes.values()) member.tick();
+  const sent: Message[] = [...drain(nodes).sent];
+  for (let ticks = 0; n.status().role === 'follower'; ticks++) {
+    if (ticks > 1_000) throw new Error(`${id} never campaigned`);
+    n.tick();
+    sent.push(...drain(nodes).sent);
+  }
+  sent.push(...drain(nodes).sent);
+  return sent;
 }
 
 describe('Lamport clocks', () => {

@@ -15,6 +15,7 @@ export interface SimStats {
   configChanges: number;
   transfers: number;
   crashes: number;
+  wipes: number;
   partitions: number;
   snapshotsInstalled: number;
   compactions: number;
@@ -30,6 +31,7 @@ export function emptyStats(): SimStats {
     configChanges: 0,
     transfers: 0,
     crashes: 0,
+    wipes: 0,
     partitions: 0,
     snapshotsInstalled: 0,
     compactions: 0,
@@ -47,6 +49,8 @@ export interface Cluster {
   /** The live replica in the leader role with the highest term, if any. */
   leader(): SimNode | null;
   crash(node: SimNode): void;
+  /** Replaces a crashed replica's disk with an empty one. */
+  wipe(node: SimNode): void;
   restart(node: SimNode): void;
   /** Issues a ReadIndex request on `node` for a new client read. */
   issueRead(node: SimNode): void;

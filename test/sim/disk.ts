@@ -45,6 +45,13 @@ export class SimDisk {
     }
   }
 
+  /** The disk is replaced by an empty one (after a crash): everything durable is gone too. */
+  wipe(): void {
+    this.hardState = ZERO_HARD_STATE;
+    this.snapshot = null;
+    this.entries = [];
+  }
+
   /** Power loss: unsynced writes vanish. Returns how many were lost. */
   crash(): number {
     const lost = this.queue.length;

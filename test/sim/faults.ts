@@ -92,7 +92,16 @@ export class FaultSchedule {
 
   private crash(victim: SimNode): void {
     this.cluster.crash(victim);
+    if (this.profile.wipeShare > 0 && chance(this.rng, this.profile.wipeShare) && this.mayLoseDisk(victim)) this.cluster.wipe(victim);
     this.restartAt[victim.index] = this.cluster.now() + intIn(this.rng, this.profile.downSteps[0], this.profile.downSteps[1]);
+  }
+
+  /** Whether `victim`'s disk can go without taking a committed entry or a second blank start with it. */
+  private mayLoseDisk(victim: SimNode): boolean {
+    const committed = this.cluster.checker.maxCommitSeen;
+    return this.cluster.nodes.every(
+      (n) => n === victim || (n.raft !== null && !n.raft.blankStart && n.disk.durableLastIndex() >= committed),
+    );
   }
 
   private partition(): void {

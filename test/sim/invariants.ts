@@ -210,6 +210,11 @@ export class SafetyChecker {
     if (lamport > seen.current) seen.current = lamport;
   }
 
+  /** `id` lost its disk: its next incarnation's clock starts over (what it stamped before is gone). */
+  diskLost(id: NodeId): void {
+    this.sentLamport.delete(id);
+  }
+
   isAcknowledged(commandId: number): boolean {
     return this.ackedIds.has(commandId);
   }

@@ -36,6 +36,12 @@ export interface SimProfile {
   readonly newLeaderCrashSteps: number;
   /** Share of partitions that isolate the leader; the rest pick a shape at random. */
   readonly isolateLeaderShare: number;
+  /**
+   * Share of crashes after which the replica restarts with an empty disk. Drawn only when every other
+   * replica is up, out of its blank start, and durably holds every committed entry: the lost disk
+   * then costs no committed data, and what is tested is that the blank replica never votes twice.
+   */
+  readonly wipeShare: number;
   /** How long a crashed replica stays down, in steps (inclusive range). */
   readonly downSteps: readonly [number, number];
   /** How long a partition lasts, in steps (inclusive range). */
@@ -111,5 +117,6 @@ export function drawProfile(rng: Rng, steps: number): SimProfile {
     downSteps: [10, intIn(rng, 50, 500)],
     partitionSteps: [20, intIn(rng, 100, 800)],
     convergeTicks: 400,
+    wipeShare: pick(rng, [0, 0, 0.3]),
   };
 }

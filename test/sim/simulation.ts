@@ -263,6 +263,14 @@ class Simulation implements Cluster, NodeEnv {
     this.trace.record(this.time, TraceKind.Crash, node.index, lost);
   }
 
+  /** A crashed replica's disk is replaced by an empty one. */
+  wipe(node: SimNode): void {
+    node.disk.wipe();
+    this.stats.wipes++;
+    this.checker.diskLost(node.id);
+    this.trace.record(this.time, TraceKind.Wipe, node.index);
+  }
+
   restart(node: SimNode): void {
     node.start();
     const s = node.raft!.status();

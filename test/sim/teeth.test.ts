@@ -25,6 +25,13 @@ class ForgetsVote extends Raft {
   }
 }
 
+/** No blank-start guard: a replica that lost its disk votes at once, maybe again in a term it voted in. */
+class VotesRightAfterLosingItsDisk extends Raft {
+  constructor(options: ConstructorParameters<typeof Raft>[0], restored: ConstructorParameters<typeof Raft>[1]) {
+    super({ ...options, guardBlankStart: false }, restored);
+  }
+}
+
 /** Acknowledgements leave before the entries (or vote) they promise are durable. */
 class AcksBeforePersisting extends Raft {
   protected override mustFollowPersist(_m: Message): boolean {
@@ -43,6 +50,9 @@ const crashHeavy: ProfileBias = (p: SimProfile) => ({
   downSteps: [5, 80],
   partitionSteps: [20, 150],
 });
+
+/** Crash-heavy, and most crashes lose the disk (when that costs no committed entry). */
+const diskLossHeavy: ProfileBias = (p: SimProfile) => ({ ...crashHeavy(p), wipeShare: 0.9 });
 
 /** Figure 8 needs an old-term entry to reach a majority ahead of the new leader's no-op: one entry per Append. */
 const figureEight: ProfileBias = (p: SimProfile) => ({
@@ -83,4 +93,15 @@ it('catches a voter that forgets its vote across a crash', () => {
 it('catches acknowledgements sent before the entries are durable', () => {
   const found = hunt('ack before persist', AcksBeforePersisting, crashHeavy, 300);
   expect(['leader completeness', 'commit agreement', 'state-machine safety', 'durability']).toContain(found.failure!.property);
+}, SEARCH_TIMEOUT_MS);
+
+it('catches a replica that votes right after losing its disk (no blank-start guard)', () => {
+  const found = hunt('vote after disk loss', VotesRightAfterLosingItsDisk, diskLossHeavy, 1500);
+  expect(found.failure!.property).toBe('election safety');
+}, SEARCH_TIMEOUT_MS);
+
+it('the real core passes the same disk-loss-heavy runs (safety and liveness)', () => {
+  const makeRaft: RaftFactory = (options, restored) => new Raft(options, restored);
+  const outcome = searchForViolation({ makeRaft, bias: diskLossHeavy, maxSeeds: 800 });
+  expect(outcome.found === null ? null : formatFailure(outcome.found, 12)).toBeNull();
 }, SEARCH_TIMEOUT_MS);

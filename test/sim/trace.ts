@@ -22,6 +22,7 @@ export const TraceKind = {
   Compact: 14,
   InstallSnapshot: 15,
   Phase: 16,
+  Wipe: 17,
 } as const;
 export type TraceKind = (typeof TraceKind)[keyof typeof TraceKind];
 
@@ -147,6 +148,8 @@ export class Trace {
         return `${t} ${n(a)} installed snapshot at index ${b} term ${c}`;
       case TraceKind.Phase:
         return `${t} phase: ${a === 0 ? 'faults' : 'heal and converge'}`;
+      case TraceKind.Wipe:
+        return `${t} ${n(a)} lost its disk`;
     }
   }
 }

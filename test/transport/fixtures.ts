@@ -66,6 +66,8 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
     ],
   },
   { type: 'ForwardResponse', from: 'r1', to: 'r2', term: 7, lamport: 70, seq: 12, firstIndex: 104, reject: false },
+  { type: 'Probe', from: 'r3', to: 'r1', term: 0, lamport: 71, nonce: 2_147_483_646 },
+  { type: 'ProbeResponse', from: 'r1', to: 'r3', term: 7, lamport: 72, nonce: 2_147_483_646 },
   { type: 'Heartbeat', from: 'r_9-x', to: 'R-1', term: Number.MAX_SAFE_INTEGER, lamport: Number.MAX_SAFE_INTEGER, commit: 0, readSeq: 0 },
 ];
 

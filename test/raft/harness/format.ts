@@ -75,6 +75,9 @@ export function formatMessage(m: Message): string {
       return `${head} seq:${m.seq} proposals:${m.proposals.length}`;
     case 'ForwardResponse':
       return m.reject ? `${head} seq:${m.seq} rejected` : `${head} seq:${m.seq} first:${m.firstIndex}`;
+    case 'Probe':
+    case 'ProbeResponse':
+      return `${head} nonce:${m.nonce}`;
   }
 }
 

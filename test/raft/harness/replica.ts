@@ -18,7 +18,7 @@ interface AppliedCommand {
 }
 
 export class Replica {
-  readonly storage = new MemoryStorage();
+  storage = new MemoryStorage();
   /** Null while crashed. */
   raft: Raft | null;
   private restarts = 0;
@@ -55,8 +55,10 @@ export class Replica {
     return lost;
   }
 
-  restart(): void {
+  /** Restarts a crashed node; `wipe` first loses its disk (it starts with nothing, as a new member would). */
+  restart(wipe = false): void {
     if (this.raft) throw new Error(`node ${this.id} is up`);
+    if (wipe) this.storage = new MemoryStorage();
     this.restarts++;
     this.raft = this.boot();
   }
