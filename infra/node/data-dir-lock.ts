@@ -13,8 +13,10 @@
 //     cannot look into, and has not refreshed the file's mtime for STALE_AFTER_MS: a holder touches
 //     its LOCK every HEARTBEAT_MS (so a holder whose event loop stops for longer, SIGSTOP say, can
 //     lose its claim to such a claimer).
-// Two replicas started on one directory in the same instant, just after its owner crashed, can both
-// replace the stale file.
+// Replacing a stale file is serialized by a takeover token, `<dir>/LOCK.takeover`, created exclusively:
+// its holder judges the LOCK again before deleting it, so of two replicas started in the same instant
+// just after the owner crashed, the second sees the first one's fresh LOCK and is refused. A token older
+// than TAKEOVER_STALE_MS was left by a claimer that died during its takeover and is removed.
 
 import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -25,6 +27,10 @@ export const LOCK_FILE = 'LOCK';
 export const HEARTBEAT_MS = 2_000;
 /** A LOCK from another pid namespace whose mtime is older than this is stale. */
 export const STALE_AFTER_MS = 10_000;
+export const TAKEOVER_FILE = 'LOCK.takeover';
+/** A takeover takes a few file operations; a token this old belongs to a claimer that died. */
+export const TAKEOVER_STALE_MS = 5_000;
+const TAKEOVER_RETRY_MS = 10;
 
 /** Another live process holds the data directory. */
 export class DataDirLockedError extends Error {
@@ -63,17 +69,43 @@ interface LockOwner {
 export async function lockDataDir(dir: string, pid: number = process.pid): Promise<DataDirLock> {
   const path = join(dir, LOCK_FILE);
   const me: LockOwner = { pid, identity: processIdentity(pid) };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    if (await tryCreate(path, me)) return lockAt(path, me);
-    const owner = await readOwner(path);
-    if (owner !== null && (await mayBeRunning(owner, me, path))) throw new DataDirLockedError(dir, owner.pid);
-    // Stale (its owner is gone) or unreadable: replace it.
-    await unlink(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+  if (await tryCreate(path, me)) return lockAt(path, me);
+  const giveUpAt = Date.now() + 2 * TAKEOVER_STALE_MS;
+  while (Date.now() < giveUpAt) {
+    const releaseToken = await takeTakeoverToken(dir, me);
+    if (releaseToken === null) {
+      await new Promise((resolve) => setTimeout(resolve, TAKEOVER_RETRY_MS));
+      continue;
+    }
+    try {
+      // Judged under the token: a takeover that finished just before is seen here.
+      if (await tryCreate(path, me)) return lockAt(path, me);
+      const owner = await readOwner(path);
+      if (owner !== null && (await mayBeRunning(owner, me, path))) throw new DataDirLockedError(dir, owner.pid);
+      // Stale (its owner is gone) or unreadable: replace it. A plain claim may still win the gap between
+      // the delete and the create; then the next round sees its LOCK.
+      await unlinkIfPresent(path);
+      if (await tryCreate(path, me)) return lockAt(path, me);
+    } finally {
+      await releaseToken();
+    }
   }
   const owner = await readOwner(path);
   throw new DataDirLockedError(dir, owner?.pid ?? -1);
+}
+
+/** Creates the takeover token; returns its release, or null while another claimer holds it. */
+async function takeTakeoverToken(dir: string, me: LockOwner): Promise<(() => Promise<void>) | null> {
+  const path = join(dir, TAKEOVER_FILE);
+  if (await tryCreate(path, me)) return () => unlinkIfPresent(path);
+  if (Date.now() - (await modifiedAtMs(path)) > TAKEOVER_STALE_MS) await unlinkIfPresent(path);
+  return null;
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
 
 /** The identity of process `pid` as this process sees it, or null when the host or the process has none. */

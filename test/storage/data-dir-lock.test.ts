@@ -1,7 +1,7 @@
 // The data-directory claim (infra/node/data-dir-lock.ts) against real files and real processes: a
 // live owner is refused, a dead owner's LOCK is replaced (also when its pid now runs another process,
 // this one included), an owner in another pid namespace counts while it refreshes the file, release
-// deletes only its own file.
+// deletes only its own file, and of two claims racing for a stale LOCK exactly one wins.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import {
   HEARTBEAT_MS,
   LOCK_FILE,
   STALE_AFTER_MS,
+  TAKEOVER_FILE,
+  TAKEOVER_STALE_MS,
   lockDataDir,
   processIdentity,
 } from '../../infra/node/data-dir-lock.ts';
@@ -83,6 +85,39 @@ describe('lockDataDir', () => {
       expect(lockPid()).toBe(String(process.pid));
       await lock.release();
     }
+  });
+
+  it('of two claims made at once on a stale LOCK, exactly one wins (200 rounds)', async () => {
+    const [a, b] = [sleepingChild(), sleepingChild()];
+    try {
+      const dead = deadPid();
+      const outcomes: string[] = [];
+      for (let round = 0; round < 200; round++) {
+        writeFileSync(lockPath(), `${dead}\n`);
+        const claims = await Promise.allSettled([lockDataDir(dir, a.pid!), lockDataDir(dir, b.pid!)]);
+        const won = claims.filter((c) => c.status === 'fulfilled').length;
+        for (const c of claims) if (c.status === 'rejected') expect(c.reason).toBeInstanceOf(DataDirLockedError);
+        outcomes.push(`${won}`);
+        for (const c of claims) if (c.status === 'fulfilled') await c.value.release();
+        expect(existsSync(join(dir, TAKEOVER_FILE))).toBe(false);
+      }
+      expect(outcomes.filter((won) => won !== '1')).toEqual([]);
+    } finally {
+      a.kill('SIGKILL');
+      b.kill('SIGKILL');
+    }
+  });
+
+  it('removes a takeover token left by a claimer that died during its takeover', async () => {
+    writeFileSync(lockPath(), `${deadPid()}\n`);
+    const token = join(dir, TAKEOVER_FILE);
+    writeFileSync(token, `${deadPid()}\n`);
+    const old = new Date(Date.now() - TAKEOVER_STALE_MS - 1_000);
+    utimesSync(token, old, old);
+    const lock = await lockDataDir(dir);
+    expect(lockPid()).toBe(String(process.pid));
+    expect(existsSync(token)).toBe(false);
+    await lock.release();
   });
 
   it('refuses an owner that still runs as the process its LOCK names', async () => {
