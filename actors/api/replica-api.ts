@@ -12,7 +12,8 @@ import { NotLeaderError } from '../raft/errors.ts';
 import type { Replica } from '../replica/replica.ts';
 import { renderReplicaMetrics } from '../replica/prometheus.ts';
 import { type ChatOpPort, runChatOp } from './chat-ops.ts';
-import { ApiError, ApiErrorCode, toApiError, withDeadline } from './errors.ts';
+import { DeadlineSweep } from './deadline-sweep.ts';
+import { ApiError, ApiErrorCode, toApiError } from './errors.ts';
 import { runLogOp } from './log-ops.ts';
 import { runBatch } from './batch.ts';
 import { LEDGER_MACHINE } from '../ledger/commands.ts';
@@ -53,6 +54,7 @@ export class ReplicaApi {
   private readonly kv: KvMachine;
   private readonly forward: ApiCall | null;
   private readonly leaderWaitStepMs: number;
+  private readonly deadlines = new DeadlineSweep();
 
   constructor(opts: ReplicaApiOptions) {
     this.replica = opts.replica;
@@ -76,7 +78,8 @@ export class ReplicaApi {
       }
       // Operations watch `deadline` themselves (a read stops waiting for a leader before it); the
       // outer bound, a little later, only catches an operation that cannot notice it.
-      const result = await withDeadline(this.dispatch(op, request, deadline), deadline - Date.now() + DEADLINE_GRACE_MS, op);
+      const work = SUBMITTED_OPS.has(op) ? this.submitted(op, request, deadline) : this.dispatch(op, request, deadline);
+      const result = await this.deadlines.bound(work, deadline + DEADLINE_GRACE_MS, op);
       return { ok: true, result, lamport: replica.lamport };
     } catch (error) {
       return { ok: false, error: toApiError(error).toBody(), lamport: replica.lamport };
@@ -91,14 +94,27 @@ export class ReplicaApi {
     return { ...reply, lamport: this.replica.observeLamport(reply.lamport) };
   }
 
-  private async dispatch(op: ApiOp, r: Request, deadline: number): Promise<unknown> {
+  /**
+   * kv.put, kv.delete and txn, most of the traffic: plain promise chains (no async frames), bounded by
+   * the caller's deadline only.
+   */
+  private submitted(op: ApiOp, r: Request, deadline: number): Promise<unknown> {
     switch (op) {
       case 'kv.put':
         return this.put(r, deadline);
       case 'kv.delete':
         return this.delete(r, deadline);
-      case 'txn':
+      default:
         return this.submit({ type: 'txn', compare: r.compare, success: r.success, failure: r.failure }, r, deadline, (o) => o.result);
+    }
+  }
+
+  private async dispatch(op: ApiOp, r: Request, deadline: number): Promise<unknown> {
+    switch (op) {
+      case 'kv.put':
+      case 'kv.delete':
+      case 'txn':
+        return this.submitted(op, r, deadline);
       case 'kv.get':
         return this.get(r, deadline);
       case 'kv.list':
@@ -147,7 +163,7 @@ export class ReplicaApi {
     read: (query, r, deadline) => this.read(consistencyOf(r), deadline, () => this.replica.machines.query(CHAT_MACHINE_NAME, query)),
   };
 
-  private async put(r: Request, deadline: number): Promise<PutReply> {
+  private put(r: Request, deadline: number): Promise<PutReply> {
     const command: Record<string, unknown> = { type: 'put', key: r.key, value: r.value };
     if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
     if (r.ifAbsent === true) command.ifAbsent = true;
@@ -159,7 +175,7 @@ export class ReplicaApi {
     });
   }
 
-  private async delete(r: Request, deadline: number): Promise<DeleteReply> {
+  private delete(r: Request, deadline: number): Promise<DeleteReply> {
     const command: Record<string, unknown> = { type: 'delete', key: r.key };
     if (r.ifRevision !== undefined) command.ifRevision = r.ifRevision;
     return this.submit(command, r, deadline, (o) => {
@@ -186,9 +202,9 @@ export class ReplicaApi {
    * A KV write from any replica (Replica.submit), retried while no leader takes it (a refused forward
    * was never appended), until the deadline.
    */
-  private async submit<T>(command: unknown, r: Request, deadline: number, map: (outcome: ApplyOutcome) => T): Promise<T> {
-    const { outcome } = await this.whileNoLeader(deadline, () => withDeadline(this.replica.submit('kv', command, idempotency(r)), deadline - Date.now(), 'the write'));
-    return mapOutcome(outcome, map);
+  private submit<T>(command: unknown, r: Request, deadline: number, map: (outcome: ApplyOutcome) => T): Promise<T> {
+    const options = idempotency(r);
+    return this.whileNoLeader(deadline, () => this.replica.submit('kv', command, options)).then(({ outcome }) => mapOutcome(outcome, map));
   }
 
   /** Proposes on this replica (it must be the leader) and maps the applied outcome. */
@@ -200,7 +216,7 @@ export class ReplicaApi {
     map: (outcome: ApplyOutcome) => T,
   ): Promise<T> {
     const proposed = this.replica.propose(machine, command, idempotency(r));
-    const { outcome } = await withDeadline(proposed, deadline - Date.now(), 'the write');
+    const { outcome } = await this.deadlines.bound(proposed, deadline, 'the write');
     return mapOutcome(outcome, map);
   }
 
@@ -227,15 +243,26 @@ export class ReplicaApi {
   }
 
   /** Runs `attempt`, again every leaderWaitStepMs while it fails with NotLeaderError, until the deadline. */
-  private async whileNoLeader<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
+  private whileNoLeader<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+    // The first attempt is chained directly: it is the one that nearly always succeeds. (Replica.submit
+    // throws NotLeaderError synchronously when no leader is known.)
+    let first: Promise<T>;
+    try {
+      first = attempt();
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return first.catch(async (error: unknown) => {
+      for (;;) {
         if (!(error instanceof NotLeaderError) || Date.now() + 2 * this.leaderWaitStepMs >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.leaderWaitStepMs));
+        try {
+          return await attempt();
+        } catch (next) {
+          error = next;
+        }
       }
-    }
+    });
   }
 
   private async transfer(to: string, deadline: number): Promise<{ leader: string | null; term: number }> {
