@@ -90,23 +90,8 @@ export function fingerprint53(bytes: Uint8Array, seed: number): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** UTF-8 byte length of a string without allocating. Lone surrogates count as 3 bytes (U+FFFD). */
-export function utf8ByteLength(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        length += 4;
-        i++;
-      } else length += 3;
-    } else length += 3;
-  }
-  return length;
-}
+/** UTF-8 byte length of a string without allocating (lone surrogates count 3), as msgpack writes it. */
+export { utf8ByteLength } from '../codec/utf8.ts';
 
 /** True when `text` has no lone surrogate, i.e. it round-trips through UTF-8 unchanged. */
 export function isWellFormedUtf16(text: string): boolean {
