@@ -8,15 +8,16 @@
 // `id` (the log index) is stable across republication, so JetStream (duplicate window) and any
 // subscriber that remembers the last id per subject drop a republished message.
 
-import { decode, Encoder } from '@msgpack/msgpack';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { PlainDecoder, PlainEncoder } from '../codec/plain-msgpack.ts';
 import type { ChannelMessage, ChatMessage, PrivateMessage } from '../machines/chat/commands.ts';
 import { isNonNegativeSafeInteger, isPlainObject } from '../machines/codec.ts';
 import { ATLAS_HEADER } from '../transport/headers.ts';
 import { chatChannelSubject, chatUserSubject, isSubjectSafeName } from '../transport/subjects.ts';
 
-/** Reused across calls: `encode()` would build a new encoder and buffer each time. */
-const encoder = new Encoder();
+/** Reused across calls; the library's default options (undefined map values written as nil). */
+const encoder = new PlainEncoder({ sortKeys: false, ignoreUndefined: false });
+const decoder = new PlainDecoder();
 
 export const CHAT_PUBLICATION_TYPE = { channel: 'chat.publish', private: 'chat.message' } as const;
 export const NATS_MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -52,7 +53,7 @@ export function publicationHeaders(message: ChatMessage, from: string): MsgHdrs 
 export function decodePublication(bytes: Uint8Array): ChatMessage | null {
   let body: unknown;
   try {
-    body = decode(bytes);
+    body = decoder.decode(bytes);
   } catch {
     return null;
   }

@@ -1,11 +1,11 @@
 // Publishes cluster events on `atlas.<cluster>.events.<kind>` (msgpack, with Atlas-* headers).
 
-import { Encoder } from '@msgpack/msgpack';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { PlainEncoder } from '../codec/plain-msgpack.ts';
 import type { EventSink } from '../replica/ports.ts';
 
-/** Reused across calls: `encode()` would build a new encoder and buffer each time. */
-const encoder = new Encoder();
+/** Reused across calls; the library's default options (undefined map values written as nil). */
+const encoder = new PlainEncoder({ sortKeys: false, ignoreUndefined: false });
 
 export function natsEventSink(nc: NatsConnection, cluster: string, from: string): EventSink {
   return {

@@ -1,21 +1,24 @@
 // Encoding of API requests and replies on NATS subjects: JSON when the request is JSON (first
 // non-blank byte `{`), msgpack otherwise. Decoding never throws.
 
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { PlainDecoder, PlainEncoder } from '../codec/plain-msgpack.ts';
 import { bytesToJson, jsonToBytes } from './json-values.ts';
 
 export type WireFormat = 'json' | 'msgpack';
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
-/** Reused across calls (`encode()` builds a new encoder each time); `encode` returns a copy. */
-const msgpackEncoder = new Encoder();
+/**
+ * Reused across calls; `encode` returns a copy. The library's default options: keys in insertion
+ * order, undefined map values written as nil.
+ */
+const msgpackEncoder = new PlainEncoder({ sortKeys: false, ignoreUndefined: false });
 const encodeMsgpack = (value: unknown): Uint8Array => msgpackEncoder.encode(value);
 
 export const MAX_API_REQUEST_BYTES = 8 * 1024 * 1024;
 
-const requestDecoder = new Decoder({ maxStrLength: MAX_API_REQUEST_BYTES });
-const replyDecoder = new Decoder();
+const requestDecoder = new PlainDecoder({ maxStrLength: MAX_API_REQUEST_BYTES });
+const replyDecoder = new PlainDecoder();
 
 export function detectFormat(bytes: Uint8Array): WireFormat {
   for (const b of bytes) {

@@ -2,13 +2,13 @@
 // lengths are bounded by the input size and anything but plain data is refused, so callers can turn
 // every failure into the same deterministic error on every replica.
 
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { PlainDecoder, PlainEncoder } from '../codec/plain-msgpack.ts';
 
 /** Deepest nesting accepted in decoded commands: far below any JS stack limit, so walks never overflow. */
 export const MAX_NESTING_DEPTH = 32;
 
-/** One reusable encoder: `encode()` would allocate a fresh encoder and its 2 KiB buffer per call. */
-const canonicalEncoder = new Encoder({ sortKeys: true, ignoreUndefined: true });
+/** One reusable encoder (its buffer is reused; every result is a fresh copy). */
+const canonicalEncoder = new PlainEncoder({ sortKeys: true, ignoreUndefined: true });
 
 /**
  * Canonical encoding: map keys sorted, undefined map values omitted. Equal plain data encodes to equal
@@ -28,14 +28,14 @@ export function decodeUntrusted(bytes: Uint8Array): unknown {
  * class: a decoder for inputs up to `bound` bytes refuses any declared length above `bound`, so every
  * container length stays within twice the input size.
  */
-const untrustedDecoders = new Map<number, Decoder>();
+const untrustedDecoders = new Map<number, PlainDecoder>();
 
-function untrustedDecoder(byteLength: number): Decoder {
+function untrustedDecoder(byteLength: number): PlainDecoder {
   let bound = 256;
   while (bound < byteLength) bound *= 2;
   let decoder = untrustedDecoders.get(bound);
   if (!decoder) {
-    decoder = new Decoder({ maxStrLength: bound, maxBinLength: bound, maxArrayLength: bound, maxMapLength: bound, maxExtLength: bound });
+    decoder = new PlainDecoder({ maxStrLength: bound, maxBinLength: bound, maxArrayLength: bound, maxMapLength: bound, maxExtLength: bound });
     untrustedDecoders.set(bound, decoder);
   }
   return decoder;

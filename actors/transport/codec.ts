@@ -11,7 +11,7 @@
 // `{ ok: false }` with a reason. Decoded byte fields (entry data, snapshot chunks) are views into one
 // private copy of the input, so the caller may reuse its buffer.
 
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { PlainDecoder, PlainEncoder } from '../codec/plain-msgpack.ts';
 import { EntryType } from '../raft/types.ts';
 import type { ClusterConfig, Entry, ForwardedProposal, Message, MessageType, SnapshotMeta } from '../raft/types.ts';
 import { decodeEntryBlock, encodeEntryBlock } from './entry-block.ts';
@@ -95,8 +95,9 @@ const ENTRY_TYPES: readonly number[] = Object.values(EntryType);
 /** term, lamport, type and length of an entry with empty data, one byte each. */
 const MIN_ENTRY_BYTES = 4;
 
-const encoder = new Encoder({ initialBufferSize: 16 * 1024 });
-const decoder = new Decoder({
+/** The library's default options, as frames always used: fields in order, undefined as nil. */
+const encoder = new PlainEncoder({ sortKeys: false, ignoreUndefined: false });
+const decoder = new PlainDecoder({
   maxStrLength: 4 * WIRE_LIMITS.maxContextLength,
   maxBinLength: WIRE_LIMITS.maxBytes,
   maxArrayLength: WIRE_LIMITS.maxMembers,
