@@ -43,24 +43,32 @@ function untrustedDecoder(byteLength: number): PlainDecoder {
 
 /**
  * Returns null when `value` is plain data (null, booleans, finite or non-finite numbers, strings,
- * Uint8Array, arrays and plain objects) nested at most `maxDepth` deep, else a reason. Iterative.
+ * Uint8Array, arrays and plain objects) nested at most `maxDepth` deep, else a reason. The reason is
+ * part of replicated apply outcomes, so which problem is reported is fixed: depth first, children from
+ * last to first (as the stack walk it replaces visited them). Recursion stops at `maxDepth` + 1.
  */
 export function plainDataProblem(value: unknown, maxDepth = MAX_NESTING_DEPTH): string | null {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
-  while (pending.length > 0) {
-    const item = pending.pop()!;
-    const v = item.value;
-    if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') continue;
-    if (v instanceof Uint8Array) continue;
-    if (typeof v !== 'object') return `unsupported value of type ${typeof v}`;
-    if (item.depth > maxDepth) return `nested deeper than ${maxDepth} levels`;
-    if (Array.isArray(v)) {
-      for (const child of v) pending.push({ value: child, depth: item.depth + 1 });
-      continue;
+  return problemAt(value, 1, maxDepth);
+}
+
+function problemAt(v: unknown, depth: number, maxDepth: number): string | null {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return null;
+  if (v instanceof Uint8Array) return null;
+  if (typeof v !== 'object') return `unsupported value of type ${typeof v}`;
+  if (depth > maxDepth) return `nested deeper than ${maxDepth} levels`;
+  if (Array.isArray(v)) {
+    for (let i = v.length - 1; i >= 0; i--) {
+      const problem = problemAt(v[i], depth + 1, maxDepth);
+      if (problem !== null) return problem;
     }
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return 'unsupported object (extension type)';
-    for (const child of Object.values(v)) pending.push({ value: child, depth: item.depth + 1 });
+    return null;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return 'unsupported object (extension type)';
+  const keys = Object.keys(v);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const problem = problemAt((v as Record<string, unknown>)[keys[i]!], depth + 1, maxDepth);
+    if (problem !== null) return problem;
   }
   return null;
 }

@@ -54,14 +54,11 @@ function validatePut(command: Record<string, unknown>, limits: KvLimits): PutCom
     }
     ttlSeconds = ttl;
   }
-  return {
-    type: 'put',
-    key,
-    value,
-    ...(ifRevision !== undefined ? { ifRevision } : {}),
-    ...(ifAbsent ? { ifAbsent: true as const } : {}),
-    ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
-  };
+  const put: { type: 'put'; key: string; value: Uint8Array; ifRevision?: number; ifAbsent?: true; ttlSeconds?: number } = { type: 'put', key, value };
+  if (ifRevision !== undefined) put.ifRevision = ifRevision;
+  if (ifAbsent) put.ifAbsent = true;
+  if (ttlSeconds !== undefined) put.ttlSeconds = ttlSeconds;
+  return put;
 }
 
 function validateDelete(command: Record<string, unknown>): DeleteCommand {
@@ -204,9 +201,21 @@ function optionalRevision(value: unknown, name: string): number | undefined {
   return value;
 }
 
-/** A copy of the object without null or undefined fields: an absent optional field may be sent as null. */
+/**
+ * The object without null or undefined fields (an absent optional field may be sent as null): the
+ * object itself when it has none, else a copy without them. Callers only read fields.
+ */
 function record(value: unknown, what: string): Record<string, unknown> {
   if (!isPlainObject(value)) throw badRequest(`${what} must be an object`);
+  for (const field in value) {
+    if (!Object.hasOwn(value, field)) continue;
+    const fieldValue = value[field];
+    if (fieldValue === null || fieldValue === undefined) return withoutAbsentFields(value);
+  }
+  return value;
+}
+
+function withoutAbsentFields(value: Record<string, unknown>): Record<string, unknown> {
   const present: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [field, fieldValue] of Object.entries(value)) {
     if (fieldValue !== null && fieldValue !== undefined) present[field] = fieldValue;
@@ -222,7 +231,7 @@ function list(value: unknown, what: string, max: number): unknown[] {
 }
 
 function onlyFields(value: Record<string, unknown>, allowed: readonly string[], what: string): void {
-  for (const field of Object.keys(value)) {
-    if (!allowed.includes(field)) throw badRequest(`${what} has unknown field ${JSON.stringify(field)}`);
+  for (const field in value) {
+    if (Object.hasOwn(value, field) && !allowed.includes(field)) throw badRequest(`${what} has unknown field ${JSON.stringify(field)}`);
   }
 }
