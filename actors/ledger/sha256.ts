@@ -24,7 +24,6 @@ const TWO_POW_29 = 0x2000_0000;
  */
 export class Sha256 {
   private readonly state = new Int32Array(8);
-  private readonly words = new Int32Array(64);
   /** Bytes of the current, incomplete 64-byte block. */
   private readonly block = new Uint8Array(64);
   private blockBytes = 0;
@@ -47,7 +46,7 @@ export class Sha256 {
     this.totalBytes += end - start;
     if (this.blockBytes > 0) {
       const take = Math.min(64 - this.blockBytes, end - offset);
-      this.block.set(bytes.subarray(offset, offset + take), this.blockBytes);
+      copyInto(this.block, this.blockBytes, bytes, offset, take);
       this.blockBytes += take;
       offset += take;
       if (this.blockBytes < 64) return this;
@@ -59,7 +58,7 @@ export class Sha256 {
       offset += 64;
     }
     if (offset < end) {
-      this.block.set(bytes.subarray(offset, end), 0);
+      copyInto(this.block, 0, bytes, offset, end - offset);
       this.blockBytes = end - offset;
     }
     return this;
@@ -89,52 +88,64 @@ export class Sha256 {
   }
 
   private compress(bytes: Uint8Array, offset: number): void {
-    const w = this.words;
-    for (let t = 0; t < 16; t++) {
-      const j = offset + 4 * t;
-      w[t] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!;
-    }
-    for (let t = 16; t < 64; t++) {
-      const x = w[t - 15]!;
-      const y = w[t - 2]!;
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) | 0;
-    }
-    const s = this.state;
-    let a = s[0]!;
-    let b = s[1]!;
-    let c = s[2]!;
-    let d = s[3]!;
-    let e = s[4]!;
-    let f = s[5]!;
-    let g = s[6]!;
-    let h = s[7]!;
-    for (let t = 0; t < 64; t++) {
-      const sum1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const choice = (e & f) ^ (~e & g);
-      const t1 = (h + sum1 + choice + K[t]! + w[t]!) | 0;
-      const sum0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const majority = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (sum0 + majority) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    s[0] = (s[0]! + a) | 0;
-    s[1] = (s[1]! + b) | 0;
-    s[2] = (s[2]! + c) | 0;
-    s[3] = (s[3]! + d) | 0;
-    s[4] = (s[4]! + e) | 0;
-    s[5] = (s[5]! + f) | 0;
-    s[6] = (s[6]! + g) | 0;
-    s[7] = (s[7]! + h) | 0;
+    compressBlock(this.state, bytes, offset);
   }
+}
+
+/** Message schedule scratch, shared: compressBlock runs to completion and is not reentrant. */
+const W = new Int32Array(64);
+
+/** One SHA-256 compression of `bytes[offset, offset + 64)` into `s`. */
+function compressBlock(s: Int32Array, bytes: Uint8Array, offset: number): void {
+  const w = W;
+  for (let t = 0; t < 16; t++) {
+    const j = offset + 4 * t;
+    w[t] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!;
+  }
+  for (let t = 16; t < 64; t++) {
+    const x = w[t - 15]!;
+    const y = w[t - 2]!;
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) | 0;
+  }
+  let a = s[0]!;
+  let b = s[1]!;
+  let c = s[2]!;
+  let d = s[3]!;
+  let e = s[4]!;
+  let f = s[5]!;
+  let g = s[6]!;
+  let h = s[7]!;
+  for (let t = 0; t < 64; t++) {
+    const sum1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const choice = (e & f) ^ (~e & g);
+    const t1 = (h + sum1 + choice + K[t]! + w[t]!) | 0;
+    const sum0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const majority = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (sum0 + majority) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  s[0] = (s[0]! + a) | 0;
+  s[1] = (s[1]! + b) | 0;
+  s[2] = (s[2]! + c) | 0;
+  s[3] = (s[3]! + d) | 0;
+  s[4] = (s[4]! + e) | 0;
+  s[5] = (s[5]! + f) | 0;
+  s[6] = (s[6]! + g) | 0;
+  s[7] = (s[7]! + h) | 0;
+}
+
+/** Copies `length` (< 64) bytes without allocating a view, as `set(subarray)` would. */
+function copyInto(target: Uint8Array, at: number, source: Uint8Array, from: number, length: number): void {
+  for (let i = 0; i < length; i++) target[at + i] = source[from + i]!;
 }
 
 function writeUint32BE(out: Uint8Array, offset: number, value: number): void {
