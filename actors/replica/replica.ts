@@ -505,7 +505,12 @@ export class Replica {
       }
       await this.persist(ready);
       if (this.stopped) return;
-      if (ready.messagesAfterPersist.length > 0) this.sendMessages(ready.messagesAfterPersist);
+      if (ready.messagesAfterPersist.length > 0) {
+        this.sendMessages(ready.messagesAfterPersist);
+        // Let the transport flush them (in a microtask) before apply: a follower's acknowledgements are
+        // what the leader's commit waits for, and apply can take a while for a large batch.
+        await Promise.resolve();
+      }
       if (ready.snapshot) this.installSnapshot(ready);
       if (ready.committed.length > 0) this.applyCommitted(ready.committed);
       for (const r of ready.readStates) this.reads.resolve(r.context, r.index);
