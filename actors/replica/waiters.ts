@@ -96,6 +96,10 @@ export class ReadWaiters {
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
+
+  get size(): number {
+    return this.waiting.size;
+  }
 }
 
 /** Waiters on the applied index, kept sorted by the index they wait for. */
@@ -124,5 +128,9 @@ export class ApplyWaiters {
   failAll(error: Error): void {
     for (const w of this.waiting) w.reject(error);
     this.waiting = [];
+  }
+
+  get size(): number {
+    return this.waiting.length;
   }
 }

@@ -4,6 +4,16 @@
 
 import type { Entry, HardState, RestoredState, Snapshot } from '../raft/types.ts';
 
+/** How the caller wants a `LogStore.sync()` to run; durability is the same either way. */
+export interface SyncOptions {
+  /**
+   * The caller has other work for its thread while the data is written (a leader taking requests and
+   * acknowledgements): a backend that can write and sync on another thread should, rather than block
+   * this one. Without it a backend may block the calling thread when that is cheaper.
+   */
+  readonly offThread?: boolean;
+}
+
 /**
  * The replica's Raft log, hard state and latest snapshot.
  *
@@ -34,7 +44,7 @@ export interface LogStore {
    */
   saveSnapshot(snapshot: Snapshot): void;
   /** Makes every earlier write durable (one fsync per batch on the file backend). */
-  sync(): Promise<void>;
+  sync(options?: SyncOptions): Promise<void>;
   /** Bytes held by the log and the snapshot, for metrics. */
   sizeBytes(): { log: number; snapshot: number };
   close(): Promise<void>;

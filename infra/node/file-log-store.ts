@@ -12,21 +12,22 @@
 //   2. deletions: segments dropped by a truncation or made obsolete by the snapshot, older snapshots;
 //   3. segment data: per segment one optional truncate (+ datasync), ONE write call and ONE datasync;
 //      then the log directory if a segment was created;
-//      The write and datasync of an open segment run synchronously on the calling thread: a batch costs
-//      one write and one fdatasync either way, and running them inline saves two thread-pool hand-offs
-//      (about four context switches) per batch. The caller's event loop is blocked for that long, so a
-//      caller that must send before persisting lets its sends flush first (see Replica's loop).
+//      Segments are opened with O_DSYNC, so that one write is also its datasync. By default it runs
+//      synchronously on the calling thread, which saves a thread-pool hand-off per batch but blocks
+//      the caller's event loop for the sync (a caller that must send before persisting lets its sends
+//      flush first, see Replica's loop); `sync({ offThread: true })` runs it on the thread pool
+//      instead, for a caller with other work meanwhile (a replica that clients are waiting on).
 //      Opening, truncation, snapshots and the hard state stay asynchronous (they are rare).
 //   4. the hard state (its temp file is written and fsynced concurrently with steps 1-3, and renamed
 //      into place last, so a durable commit index never points past the durable log).
 // A crash in between leaves a state recovery (file-log-recovery.ts) maps to a valid log.
 
-import { fdatasyncSync, writeSync } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeHardState, encodeSnapshotHeader } from '../../actors/storage/entry-codec.ts';
 import { assertAppendable, assertSnapshotNotOlder } from '../../actors/storage/log-state.ts';
-import type { LogStore } from '../../actors/storage/types.ts';
+import type { LogStore, SyncOptions } from '../../actors/storage/types.ts';
 import type { Entry, HardState, RestoredState, Snapshot } from '../../actors/raft/types.ts';
 import { fsyncDirectory, replaceFileAtomically, stageFile, unlinkIfPresent } from './file-atomic.ts';
 import type { FsyncCounter, StagedFile } from './file-atomic.ts';
@@ -100,12 +101,11 @@ const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
 export class FileLogStore implements LogStore, FsyncCounter {
   /** Syncs that wrote something. */
   syncCount = 0;
-  /** Every fsync and fdatasync issued, including directories and temp files. */
+  /** Every fsync, fdatasync and O_DSYNC segment write issued, including directories and temp files. */
   fsyncCount = 0;
 
   private readonly segmentBytes: number;
   private readonly preallocateBytes: number;
-  private zeros: Uint8Array | null = null;
   private readonly onSync: ((latencyMs: number, bytes: number) => void) | undefined;
   private readonly log: (line: string) => void;
 
@@ -223,12 +223,12 @@ export class FileLogStore implements LogStore, FsyncCounter {
     this.pendingSnapshot = snapshot;
   }
 
-  async sync(): Promise<void> {
+  async sync(options?: SyncOptions): Promise<void> {
     this.checkUsable();
     if (this.running !== null) throw new Error('FileLogStore.sync called while a sync is still running');
     const job = this.claim();
     if (job === null) return;
-    const run = this.runJob(job);
+    const run = this.runJob(job, options?.offThread === true);
     this.running = run.then(
       () => undefined,
       () => undefined,
@@ -363,7 +363,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
     return empty ? null : { snapshot, deleteSegments, deleteSnapshots, writes, hardState };
   }
 
-  private async runJob(job: SyncJob): Promise<void> {
+  private async runJob(job: SyncJob, offThread: boolean): Promise<void> {
     const startedMs = performance.now();
     let bytes = 0;
     const stagedHardState: Promise<StagedFile> | null =
@@ -383,7 +383,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
       if (job.deleteSegments.length > 0) await fsyncDirectory(this.dir.log, this);
       let created = false;
       for (const write of job.writes) {
-        bytes += await this.writeSegment(write);
+        bytes += await this.writeSegment(write, offThread);
         created ||= write.create;
       }
       if (created) await fsyncDirectory(this.dir.log, this);
@@ -406,9 +406,9 @@ export class FileLogStore implements LogStore, FsyncCounter {
     }
   }
 
-  private async writeSegment(write: SegmentWrite): Promise<number> {
+  private async writeSegment(write: SegmentWrite, offThread: boolean): Promise<number> {
     const { segment } = write;
-    segment.handle ??= await open(segment.path, write.create ? 'wx' : 'r+');
+    segment.handle ??= await open(segment.path, SEGMENT_OPEN_FLAGS | (write.create ? constants.O_CREAT | constants.O_EXCL : 0), 0o666);
     if (write.truncateTo !== null) {
       // Durable before new records land where old ones were, so recovery never sees them interleaved.
       await segment.handle.truncate(write.truncateTo);
@@ -416,27 +416,25 @@ export class FileLogStore implements LogStore, FsyncCounter {
       this.fsyncCount++;
       segment.allocatedBytes = write.truncateTo;
     }
-    const fd = segment.handle.fd;
-    writeAllSync(fd, write.bytes, write.position);
-    const end = write.position + write.bytes.byteLength;
+    let bytes = write.bytes;
+    const end = write.position + bytes.byteLength;
     if (end > segment.allocatedBytes) {
-      segment.allocatedBytes = end;
-      // This datasync persists a new file size anyway: make room for the next records in the same one.
+      // This write persists a new file size anyway: make room for the next records in the same one.
       // Zeros stop at segmentBytes and a segment takes records until they reach it, so only the last
       // segment ever has zeros after its records (which is all recovery accepts).
-      const target = Math.min(end + this.preallocateBytes, this.segmentBytes);
+      const target = Math.max(end, Math.min(end + this.preallocateBytes, this.segmentBytes));
       if (target > end) {
-        writeAllSync(fd, this.zeroBytes().subarray(0, target - end), end);
-        segment.allocatedBytes = target;
+        const withZeros = new Uint8Array(target - write.position);
+        withZeros.set(bytes);
+        bytes = withZeros;
       }
+      segment.allocatedBytes = target;
     }
-    fdatasyncSync(fd);
+    // O_DSYNC: each write returns once its data (and the size it needs) is durable.
+    if (offThread) await writeAll(segment.handle, bytes, write.position);
+    else writeAllSync(segment.handle.fd, bytes, write.position);
     this.fsyncCount++;
     return write.bytes.byteLength;
-  }
-
-  private zeroBytes(): Uint8Array {
-    return (this.zeros ??= new Uint8Array(this.preallocateBytes));
   }
 
   private async closeHandle(segment: Segment): Promise<void> {
@@ -484,6 +482,15 @@ export class FileLogStore implements LogStore, FsyncCounter {
     this.checkUsable();
     if (!this.loaded) throw new Error('FileLogStore: load() must be called before any write');
   }
+}
+
+/** Read-write, each write durable on return (write + datasync in one call). */
+const SEGMENT_OPEN_FLAGS = constants.O_RDWR | constants.O_DSYNC;
+
+/** `writeAllSync` on the thread pool. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) done += (await handle.write(bytes, done, bytes.byteLength - done, position + done)).bytesWritten;
 }
 
 /** Writes all of `bytes` at `position` of `fd`, looping over short writes. */

@@ -9,6 +9,7 @@ import type { NodeId } from '../../actors/raft/types.ts';
 import { intervalTicker, systemClock, type Logger } from '../../actors/replica/ports.ts';
 import { Replica } from '../../actors/replica/replica.ts';
 import { MemoryDisk, MemoryLogStore } from '../../actors/storage/memory.ts';
+import type { LogStore } from '../../actors/storage/types.ts';
 import { MemoryNetwork } from './memory-network.ts';
 
 export interface MemoryClusterOptions {
@@ -18,6 +19,8 @@ export interface MemoryClusterOptions {
   /** A fresh set of machines for each replica start (never share one instance between replicas). */
   readonly machines?: (id: NodeId) => AnyMachineDefinition[];
   readonly seed?: number;
+  /** The log store of each replica start; default a MemoryLogStore on the replica's disk. */
+  readonly logStore?: (id: NodeId, disk: MemoryDisk) => LogStore;
 }
 
 const quietLogger: Logger = { info: () => {}, warn: () => {}, error: (line) => console.error(line) };
@@ -54,7 +57,7 @@ export class MemoryCluster {
       id,
       cluster: 'test',
       bootstrap: bootstrap ? { voters: this.ids, learners: [] } : null,
-      logStore: new MemoryLogStore(disk),
+      logStore: this.opts.logStore?.(id, disk) ?? new MemoryLogStore(disk),
       transport: this.network.transportFor(id),
       ticker: intervalTicker,
       clock: systemClock,

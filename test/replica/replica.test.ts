@@ -6,6 +6,7 @@ import type { Entry, Message } from '../../actors/raft/types.ts';
 import { intervalTicker, systemClock } from '../../actors/replica/ports.ts';
 import { Replica } from '../../actors/replica/replica.ts';
 import { MemoryDisk, MemoryLogStore } from '../../actors/storage/memory.ts';
+import type { SyncOptions } from '../../actors/storage/types.ts';
 import { MemoryCluster } from '../helpers/memory-cluster.ts';
 
 const enc = new TextEncoder();
@@ -152,5 +153,50 @@ describe('replica actor over an in-process network', () => {
     } finally {
       await replica.stop();
     }
+  });
+  it('asks its store to sync off the thread only while clients wait on the replica', async () => {
+    // Per replica, the offThread flag of every sync that carried entries.
+    const syncs = new Map<string, boolean[]>();
+    class ModeRecordingStore extends MemoryLogStore {
+      private appended = false;
+      constructor(
+        private readonly id: string,
+        disk: MemoryDisk,
+      ) {
+        super(disk);
+      }
+      override append(entries: readonly Entry[]): void {
+        this.appended ||= entries.length > 0;
+        super.append(entries);
+      }
+      override sync(options?: SyncOptions): Promise<void> {
+        if (this.appended) {
+          const list = syncs.get(this.id) ?? [];
+          list.push(options?.offThread === true);
+          syncs.set(this.id, list);
+        }
+        this.appended = false;
+        return super.sync();
+      }
+    }
+    cluster = await MemoryCluster.start({ logStore: (id, disk) => new ModeRecordingStore(id, disk) });
+    const leader = await cluster.waitForLeader();
+    const [busy, idle] = [...cluster.replicas.values()].filter((r) => r !== leader);
+    await new Promise((r) => setTimeout(r, 50));
+    syncs.clear();
+
+    // Writes on the leader: its clients wait on it, the followers have none.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => leader.propose('kv', put(`l${i}`, 'v'))));
+    expect(syncs.get(leader.id)).toContain(true);
+    for (const follower of [busy!, idle!]) {
+      expect(syncs.get(follower.id)?.length ?? 0).toBeGreaterThan(0);
+      expect(syncs.get(follower.id)).not.toContain(true);
+    }
+
+    // Writes through one follower: that follower has clients waiting, the other still none.
+    syncs.clear();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => busy!.submit('kv', put(`f${i}`, 'v'))));
+    expect(syncs.get(busy!.id)).toContain(true);
+    expect(syncs.get(idle!.id)).not.toContain(true);
   });
 });
