@@ -156,6 +156,8 @@ describe('startNatsCluster', () => {
     await waitFor(async () => (await routeCount(cluster.servers[0]!)) === 1, 'server 1 to notice the loss');
     const stillAtC = collect(c!, 'atlas.dev.raft.g0.r3', 1);
     await c!.flush();
+    // A fresh subscription: server 1 learns of it over the route asynchronously, like the first one.
+    await waitForInterest(cluster.servers[0]!, 'atlas.dev.raft.g0.r3');
     a!.publish('atlas.dev.raft.g0.r3', 'still routed');
     expect((await stillAtC)[0]!.string()).toBe('still routed');
     await b!.closed();
