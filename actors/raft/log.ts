@@ -161,9 +161,12 @@ export class RaftLog {
     if (safe > this.persistedIndex) this.persistedIndex = safe;
   }
 
-  /** Committed entries not yet handed out for apply (at most `max`); marks them applied. */
-  takeCommitted(max: number): Entry[] {
-    const hi = Math.min(this.committed, this.applied + max);
+  /**
+   * Committed entries not yet handed out for apply (at most `max`, none above `upTo`); marks them
+   * applied.
+   */
+  takeCommitted(max: number, upTo = this.committed): Entry[] {
+    const hi = Math.min(this.committed, upTo, this.applied + max);
     if (hi <= this.applied) return [];
     const out = this.slice(this.applied + 1, hi);
     this.applied = hi;

@@ -450,6 +450,18 @@ export class Raft {
     return now;
   }
 
+  /**
+   * Committed entries that are durable here and were not handed out yet, to apply right away, even
+   * while a Ready is being persisted: the commit index may advance on a message that arrives meanwhile
+   * (an acknowledgement on the leader, a commit notice on a follower). Entries above the persisted
+   * index are never taken here, so they keep their place in order: an outstanding Ready's committed
+   * entries all come first. Nothing while a snapshot waits to be installed.
+   */
+  takeDurableCommitted(): Entry[] {
+    if (this.snapshotToInstall !== null) return [];
+    return this.log.takeCommitted(this.opts.maxApplyBatch, this.log.persistedIndex);
+  }
+
   /** The shell finished executing `ready` (persisted, sent, applied). */
   advance(ready: Ready): void {
     invariant(this.readyOutstanding, 'advance() without an outstanding Ready');

@@ -199,4 +199,32 @@ describe('replica actor over an in-process network', () => {
     expect(syncs.get(busy!.id)).toContain(true);
     expect(syncs.get(idle!.id)).not.toContain(true);
   });
+  it('applies in log order on every replica when commits arrive while slow syncs run off the thread', async () => {
+    // Syncs that take a few milliseconds, so acknowledgements and commit notices arrive during them and
+    // the replicas apply durable entries meanwhile; an entry applied out of order stops a replica (its
+    // ledger chain and machine host check the order) and fails the writes.
+    class SlowSyncStore extends MemoryLogStore {
+      override async sync(): Promise<void> {
+        await new Promise((r) => setTimeout(r, 3));
+        return super.sync();
+      }
+    }
+    cluster = await MemoryCluster.start({ logStore: (_id, disk) => new SlowSyncStore(disk) });
+    const leader = await cluster.waitForLeader();
+    const followers = [...cluster.replicas.values()].filter((r) => r !== leader);
+    const writes: Promise<unknown>[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 20; i++) writes.push(leader.propose('kv', put(`l${round}-${i}`, 'v')));
+      // One follower serves clients (its syncs run off the thread), the other none (inline syncs).
+      for (let i = 0; i < 20; i++) writes.push(followers[0]!.submit('kv', put(`f-${round}-${i}`, 'v')));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(writes);
+    const listings = await Promise.all(
+      [...cluster.replicas.values()].map((r) => r.linearizable(() => r.machines.query('kv', { type: 'list', prefix: '', limit: 1000 }))),
+    );
+    for (const listing of listings) expect((listing as { items: unknown[] }).items).toHaveLength(400);
+    expect(listings[1]).toEqual(listings[0]);
+    expect(listings[2]).toEqual(listings[0]);
+  });
 });
