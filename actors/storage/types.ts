@@ -7,9 +7,9 @@ import type { Entry, HardState, RestoredState, Snapshot } from '../raft/types.ts
 /** How the caller wants a `LogStore.sync()` to run; durability is the same either way. */
 export interface SyncOptions {
   /**
-   * The caller has other work for its thread while the data is written (a leader taking requests and
-   * acknowledgements): a backend that can write and sync on another thread should, rather than block
-   * this one. Without it a backend may block the calling thread when that is cheaper.
+   * The caller has other work for its thread while the data is written (a replica that clients are
+   * waiting on): a backend that can write and sync on another thread should, rather than block this
+   * one. Without it a backend may block the calling thread when that is cheaper.
    */
   readonly offThread?: boolean;
 }

@@ -10,8 +10,8 @@
 // is durable:
 //   1. the new snapshot file;
 //   2. deletions: segments dropped by a truncation or made obsolete by the snapshot, older snapshots;
-//   3. segment data: per segment one optional truncate (+ datasync), ONE write call and ONE datasync;
-//      then the log directory if a segment was created;
+//   3. segment data: per segment one optional truncate (+ datasync) and ONE durable write; then the
+//      log directory if a segment was created;
 //      Segments are opened with O_DSYNC, so that one write is also its datasync. By default it runs
 //      synchronously on the calling thread, which saves a thread-pool hand-off per batch but blocks
 //      the caller's event loop for the sync (a caller that must send before persisting lets its sends
