@@ -991,9 +991,20 @@ export class Raft {
     }
   }
 
+  /**
+   * Moves a snapshot transfer on only for the answer to the chunk in flight: its end acknowledged, or
+   * a refusal naming a different position (the follower restarted, or holds more). A duplicated or
+   * late answer repeats what the leader knows and sends nothing, so one chunk stays in flight; if
+   * each such answer sent a chunk, every duplicate on the network would start another stream.
+   */
   private handleSnapshotResponse(m: InstallSnapshotResponse): void {
     const pr = this.touch(m.from);
     if (!pr || pr.state !== 'snapshot' || m.snapshotIndex !== pr.snapshotIndex) return;
+    if (pr.snapshotChunkInFlight) {
+      const chunkEnd = Math.min(pr.snapshotOffset + this.opts.snapshotChunkBytes, pr.snapshot!.data.byteLength);
+      const answersChunk = m.reject ? m.offset !== pr.snapshotOffset : m.offset === chunkEnd;
+      if (!answersChunk) return;
+    }
     pr.snapshotOffset = m.offset;
     pr.snapshotChunkInFlight = false;
     this.sendSnapshotChunk(m.from, pr);

@@ -12,8 +12,9 @@
 //   add-learner ID NODE / promote ID NODE / remove ID NODE / transfer ID NODE / read-index ID CTX
 //   compact ID INDEX               snapshot the state machine at INDEX and drop the log below it
 //   process-ready ID...            execute each node's Ready (send, persist, apply, advance)
-//   deliver-msgs ID... [drop=(..)] [count=N]   step queued messages addressed to ID (oldest first);
-//                                  messages addressed to a `drop` id are discarded
+//   deliver-msgs ID... [drop=(..)] [duplicate=(..)] [count=N]   step queued messages addressed to
+//                                  ID (oldest first); messages addressed to a `drop` id are discarded,
+//                                  those addressed to a `duplicate` id are delivered twice in a row
 //   stabilize [ID...]              process Readys and deliver messages until nothing moves
 //   partition (..) (..)... / heal  messages between groups are dropped; unlisted nodes stand alone
 //   crash ID / restart ID          a crash loses everything not yet persisted through a Ready
@@ -267,6 +268,11 @@ export class Interpreter {
     if (drop.size > 0) {
       for (const m of this.network.filter((m) => drop.has(m.to))) lines.push(`dropped: ${formatMessage(m)}`);
       this.network = this.network.filter((m) => !drop.has(m.to));
+    }
+    const duplicate = new Set(c.options.has('duplicate') ? parseIdList(c.options.get('duplicate')!) : []);
+    if (duplicate.size > 0) {
+      // The network delivers each queued message to these nodes twice, the copy right after the original.
+      this.network = this.network.flatMap((m) => (duplicate.has(m.to) ? [m, m] : [m]));
     }
     const limit = c.options.has('count') ? Number(c.options.get('count')) : Infinity;
     for (const id of c.args) lines.push(...this.deliver(this.node(id).id, limit));
