@@ -4,7 +4,9 @@
 //
 //   election safety        at most one leader per term, over the whole run: one replica, one incarnation
 //   log matching           (index, term) identifies one entry and one predecessor term, everywhere
-//   leader completeness    a new leader's log holds every entry committed before its term
+//   leader completeness    a new leader's log holds every entry committed in an earlier term (the
+//                          term of the first replica seen committing it: a candidate of a lower term
+//                          can still win late, on vote responses delayed past a higher term's commits)
 //   commit agreement       every replica's commit index covers the same entries
 //   state-machine safety   no two replicas apply different entries at one index; snapshots carry
 //                          the state every replica had at their index
@@ -59,6 +61,8 @@ export class SafetyChecker {
   private readonly logRecords = new Map<number, LogRecord>();
   /** committedAt[i]: the entry committed at index i, as first seen committed on any replica. */
   private readonly committedAt: (Entry | undefined)[] = [];
+  /** commitTermAt[i]: the term of the replica that first saw index i committed (its leader's term). */
+  private readonly commitTermAt: (number | undefined)[] = [];
   /** hashAt[i]: state-machine hash after applying index i, as first seen on any replica. */
   private readonly hashAt: (number | undefined)[] = [];
   /** Highest commit index any replica has reached. */
@@ -93,6 +97,8 @@ export class SafetyChecker {
     for (let i = snap.index + 1; i < this.committedAt.length; i++) {
       const committed = this.committedAt[i];
       if (committed === undefined) continue;
+      const commitTerm = this.commitTermAt[i];
+      if (commitTerm !== undefined && commitTerm >= term) continue;
       const held = log.entry(i);
       if (!held || !sameEntry(held, committed)) {
         throw new SimViolation(
@@ -131,15 +137,17 @@ export class SafetyChecker {
     }
   }
 
-  /** `id`'s commit index moved from `from` to `to` (within one incarnation). */
-  commitAdvanced(id: NodeId, from: number, to: number, log: RaftLog): void {
+  /** `id`, at `term`, moved its commit index from `from` to `to` (within one incarnation). */
+  commitAdvanced(id: NodeId, term: number, from: number, to: number, log: RaftLog): void {
     if (to < from) throw new SimViolation('commit monotonicity', `${id}'s commit index went back from ${from} to ${to}`);
     for (let i = Math.max(from, log.snapshot.index) + 1; i <= to; i++) {
       const e = log.entry(i);
       if (e === undefined) throw new SimViolation('commit agreement', `${id} committed index ${i} it does not hold`);
       const committed = this.committedAt[i];
-      if (committed === undefined) this.committedAt[i] = e;
-      else if (!sameEntry(committed, e)) {
+      if (committed === undefined) {
+        this.committedAt[i] = e;
+        this.commitTermAt[i] = term;
+      } else if (!sameEntry(committed, e)) {
         throw new SimViolation('commit agreement', `${id} committed ${describe(e)} at index ${i}, where ${describe(committed)} was committed`);
       }
     }

@@ -144,7 +144,7 @@ export class SimNode {
     const raft = this.raft!;
     const commit = raft.log.committed;
     if (commit !== this.lastCommit) {
-      this.env.checker.commitAdvanced(this.id, this.lastCommit, commit, raft.log);
+      this.env.checker.commitAdvanced(this.id, raft.softState().term, this.lastCommit, commit, raft.log);
       this.lastCommit = commit;
     }
     const soft = raft.softState();
