@@ -64,16 +64,6 @@ const REPLICATION_SHAPES = [
   { maxInflight: 64, maxAppendBytes: 4096 },
 ] as const;
 
-/**
- * The convergence budget: 400 ticks after a fault phase of up to 3,000 steps, growing in proportion
- * beyond. A longer fault phase leaves a longer log behind, and a member that fell behind the leader's
- * compaction catches up through a snapshot of the whole state sent chunk by chunk, one chunk per round
- * trip (24-byte chunks in some profiles), and through Appends that reordering knocks back to probing.
- */
-export function convergeTicksFor(steps: number): number {
-  return Math.round(400 * Math.max(1, steps / 3000));
-}
-
 export function drawProfile(rng: Rng, steps: number): SimProfile {
   const maxDelaySteps = intIn(rng, 2, 8);
   const maxSyncSteps = intIn(rng, 0, 8);
@@ -126,7 +116,7 @@ export function drawProfile(rng: Rng, steps: number): SimProfile {
     newLeaderCrashSteps: 20,
     downSteps: [10, intIn(rng, 50, 500)],
     partitionSteps: [20, intIn(rng, 100, 800)],
-    convergeTicks: convergeTicksFor(steps),
+    convergeTicks: 400,
     wipeShare: pick(rng, [0, 0, 0.3]),
   };
 }

@@ -165,7 +165,8 @@ class Simulation implements Cluster, NodeEnv {
     this.faults.healAll();
     this.faults.restartAll();
     this.network.setFaults(RELIABLE_NETWORK);
-    const deadline = this.time + this.profile.convergeTicks * this.profile.tickEverySteps[1];
+    const budgetSteps = this.profile.convergeTicks * this.profile.tickEverySteps[1] + this.snapshotCatchUpSteps();
+    const deadline = this.time + budgetSteps;
     let pending: { node: SimNode; incarnation: number; commandId: number; index: number } | null = null;
     let ackedAt = -1;
     for (; this.time < deadline; this.time++) {
@@ -205,9 +206,24 @@ class Simulation implements Cluster, NodeEnv {
       : '';
     throw new SimViolation(
       'liveness',
-      `no new command applied on every member within ${this.profile.convergeTicks} ticks after healing ` +
+      `no new command applied on every member within ${budgetSteps} steps after healing ` +
         `(${ackedAt < 0 ? 'never acknowledged' : `acknowledged at ${ackedAt}`}): ${status};${peers}`,
     );
+  }
+
+  /**
+   * Steps on top of `convergeTicks` for a member that fell behind the leader's compaction: it may be
+   * part way through an older snapshot when the network heals and then need the newest, each sent
+   * one chunk per round trip (chunks can be as small as 24 bytes), so two whole snapshots of the
+   * largest state any replica holds, at the healed network's slowest round trip plus an average sync.
+   */
+  private snapshotCatchUpSteps(): number {
+    const commands = Math.max(...this.nodes.map((n) => n.raft?.status().lastIndex ?? 0), ...this.nodes.map((n) => n.sm.commands.length));
+    const chunks = Math.ceil((12 + 4 * commands) / (this.profile.core.snapshotChunkBytes ?? 256 * 1024));
+    const { maxSyncSteps, slowSyncRate, slowSyncSteps } = this.profile.disk;
+    const averageSyncSteps = (1 - slowSyncRate) * (maxSyncSteps / 2) + slowSyncRate * ((maxSyncSteps + slowSyncSteps) / 2);
+    const roundTripSteps = 2 * RELIABLE_NETWORK.maxDelaySteps + averageSyncSteps + 1;
+    return Math.ceil(2 * chunks * roundTripSteps);
   }
 
   private allMembersApplied(leader: SimNode, index: number): boolean {
