@@ -67,6 +67,14 @@ export class SimDisk {
     return this.snapshotIndex() + this.entries.length;
   }
 
+  /**
+   * Whether the durable log holds the entry `index`/`term` (and so, by log matching, everything before
+   * it), or a snapshot at or past `index` (snapshots hold committed state only).
+   */
+  durablyHolds(index: number, term: number): boolean {
+    return index <= this.snapshotIndex() || this.termAt(index) === term;
+  }
+
   private snapshotIndex(): number {
     return this.snapshot?.meta.index ?? 0;
   }

@@ -98,10 +98,12 @@ export class FaultSchedule {
 
   /** Whether `victim`'s disk can go without taking a committed entry or a second blank start with it. */
   private mayLoseDisk(victim: SimNode): boolean {
-    const committed = this.cluster.checker.maxCommitSeen;
-    return this.cluster.nodes.every(
-      (n) => n === victim || (n.raft !== null && !n.raft.blankStart && n.disk.durableLastIndex() >= committed),
-    );
+    const { checker } = this.cluster;
+    const committed = checker.maxCommitSeen;
+    const term = checker.committedEntry(committed)?.term ?? 0;
+    // The committed entry itself, not just a log as long: a replica can hold other, uncommitted
+    // entries of an older term at those indexes.
+    return this.cluster.nodes.every((n) => n === victim || (n.raft !== null && !n.raft.blankStart && n.disk.durablyHolds(committed, term)));
   }
 
   private partition(): void {

@@ -137,6 +137,11 @@ export class SafetyChecker {
     }
   }
 
+  /** The entry committed at `index`, as first seen committed on any replica. */
+  committedEntry(index: number): Entry | undefined {
+    return this.committedAt[index];
+  }
+
   /** `id`, at `term`, moved its commit index from `from` to `to` (within one incarnation). */
   commitAdvanced(id: NodeId, term: number, from: number, to: number, log: RaftLog): void {
     if (to < from) throw new SimViolation('commit monotonicity', `${id}'s commit index went back from ${from} to ${to}`);
