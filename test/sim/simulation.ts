@@ -218,8 +218,9 @@ class Simulation implements Cluster, NodeEnv {
    * largest state any replica holds, at the healed network's slowest round trip plus an average sync.
    */
   private snapshotCatchUpSteps(): number {
-    const commands = Math.max(...this.nodes.map((n) => n.raft?.status().lastIndex ?? 0), ...this.nodes.map((n) => n.sm.commands.length));
-    const chunks = Math.ceil((12 + 4 * commands) / (this.profile.core.snapshotChunkBytes ?? 256 * 1024));
+    // The state holds at most one 4-byte command id per log entry (CommandLog.encode).
+    const entries = Math.max(...this.nodes.map((n) => n.raft?.status().lastIndex ?? 0), ...this.nodes.map((n) => n.sm.commands.length));
+    const chunks = Math.ceil((12 + 4 * entries) / (this.profile.core.snapshotChunkBytes ?? 256 * 1024));
     const { maxSyncSteps, slowSyncRate, slowSyncSteps } = this.profile.disk;
     const averageSyncSteps = (1 - slowSyncRate) * (maxSyncSteps / 2) + slowSyncRate * ((maxSyncSteps + slowSyncSteps) / 2);
     const roundTripSteps = 2 * RELIABLE_NETWORK.maxDelaySteps + averageSyncSteps + 1;
