@@ -6,8 +6,9 @@
 import { expect, it } from 'vitest';
 import { Raft } from '../../actors/raft/raft.ts';
 import type { HardState, Message } from '../../actors/raft/types.ts';
+import { crashHeavy, diskLossHeavy, figureEight } from './biases.ts';
 import type { RaftFactory } from './node.ts';
-import type { ProfileBias, SimProfile } from './profile.ts';
+import type { ProfileBias } from './profile.ts';
 import type { SimResult } from './simulation.ts';
 import { formatFailure, searchForViolation } from './soak.ts';
 
@@ -41,28 +42,6 @@ class AcksBeforePersisting extends Raft {
 
 /** Each search usually ends within a few dozen seeds; the bound covers its full seed budget on a busy machine. */
 const SEARCH_TIMEOUT_MS = 300_000;
-
-const crashHeavy: ProfileBias = (p: SimProfile) => ({
-  ...p,
-  initialVoters: 3,
-  disk: { minSyncSteps: 0, maxSyncSteps: 12, slowSyncRate: 0.2, slowSyncSteps: 60 },
-  rates: { ...p.rates, crash: 0.01, partition: 0.006, propose: 0.15, configChange: 0 },
-  downSteps: [5, 80],
-  partitionSteps: [20, 150],
-});
-
-/** Crash-heavy, and most crashes lose the disk (when that costs no committed entry). */
-const diskLossHeavy: ProfileBias = (p: SimProfile) => ({ ...crashHeavy(p), wipeShare: 0.9 });
-
-/** Figure 8 needs an old-term entry to reach a majority ahead of the new leader's no-op: one entry per Append. */
-const figureEight: ProfileBias = (p: SimProfile) => ({
-  ...p,
-  initialVoters: 3,
-  disk: { minSyncSteps: 0, maxSyncSteps: 12, slowSyncRate: 0.3, slowSyncSteps: 60 },
-  rates: { ...p.rates, crash: 0.01, partition: 0.02, propose: 0.15, configChange: 0 },
-  leaderCrashShare: 0.5,
-  core: { ...p.core, maxAppendBytes: 40, maxInflight: 1 },
-});
 
 /** Failures the simulator itself detected as a broken safety property (not a stall, not a core assertion). */
 function isSafetyViolation(result: SimResult): boolean {
