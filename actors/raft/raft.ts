@@ -363,6 +363,11 @@ export class Raft {
     return this.advanceClock(Math.max(this.clock, received) + 1);
   }
 
+  /** The base election timeout, in ticks. */
+  get electionTicks(): number {
+    return this.opts.electionTicks;
+  }
+
   get lamport(): number {
     return this.clock;
   }

@@ -27,6 +27,7 @@ import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock 
 import { COMMIT_NOTICE_DELAY_MS, CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
 import { ForwardAcceptor } from './forward-acceptor.ts';
 import { ForwardQueue } from './forward-queue.ts';
+import { type CompactionHold, DEFAULT_MAX_HELD_ENTRIES, holdsCompaction } from './compaction-hold.ts';
 
 /** A forwarded write whose Forward got no answer in this long has an unknown outcome. */
 const FORWARD_ANSWER_TIMEOUT_MS = 10_000;
@@ -49,6 +50,13 @@ export interface ReplicaOptions {
   readonly heartbeatTicks?: number;
   /** Take a snapshot and compact the log once this many entries were applied since the last one. */
   readonly snapshotEveryEntries?: number;
+  /** Bytes per snapshot chunk a leader sends (Raft's default when absent). */
+  readonly snapshotChunkBytes?: number;
+  /**
+   * Entries a leader keeps past its last snapshot, at most, while a follower receives a snapshot
+   * (compaction-hold.ts). Default DEFAULT_MAX_HELD_ENTRIES.
+   */
+  readonly maxHeldEntries?: number;
   readonly dedupTtlMs?: number;
   /** How often the leader looks for keys whose TTL passed. */
   readonly expiryCheckMs?: number;
@@ -111,6 +119,9 @@ export class Replica {
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
+  private readonly compactionHold: CompactionHold;
+  /** Whether the current hold of compaction was logged. */
+  private compactionHeldLogged = false;
   /** Whether the core started blank (nothing on disk), and whether the end of that was logged. */
   private readonly startedBlank: boolean;
   private blankStartLogged = false;
@@ -154,6 +165,7 @@ export class Replica {
       logger: opts.logger,
     }, sealEveryMs > 0 ? Math.max(1, Math.round(sealEveryMs / this.tickMs)) : 0);
     this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
+    this.compactionHold = { maxHeldEntries: opts.maxHeldEntries ?? DEFAULT_MAX_HELD_ENTRIES, liveTicks: core.electionTicks };
     this.startedBlank = core.blankStart;
     this.expiryCheckTicks = Math.max(1, Math.round((opts.expiryCheckMs ?? 250) / this.tickMs));
     this.soft = core.softState();
@@ -189,6 +201,7 @@ export class Replica {
         ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
         ...(opts.electionTicks !== undefined ? { electionTicks: opts.electionTicks } : {}),
         ...(opts.heartbeatTicks !== undefined ? { heartbeatTicks: opts.heartbeatTicks } : {}),
+        ...(opts.snapshotChunkBytes !== undefined ? { snapshotChunkBytes: opts.snapshotChunkBytes } : {}),
       },
       restored,
     );
@@ -624,8 +637,15 @@ export class Replica {
 
   private async maybeSnapshot(): Promise<void> {
     const status = this.core.log;
-    if (status.applied - status.snapshot.index < this.snapshotEveryEntries) return;
+    const sinceSnapshot = status.applied - status.snapshot.index;
+    if (sinceSnapshot < this.snapshotEveryEntries) return;
     if (this.applied.current !== status.applied) return;
+    if (this.soft.role === 'leader' && holdsCompaction(this.core.status().peers, sinceSnapshot, this.compactionHold)) {
+      if (!this.compactionHeldLogged) this.opts.logger.info(`${this.id}: compaction held while a follower receives a snapshot`);
+      this.compactionHeldLogged = true;
+      return;
+    }
+    this.compactionHeldLogged = false;
     const snapshot = this.core.compact(status.applied, this.machines.snapshot());
     this.ledger.anchor(snapshot.meta);
     this.opts.logStore.saveSnapshot(snapshot);

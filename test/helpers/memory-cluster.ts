@@ -16,6 +16,7 @@ export interface MemoryClusterOptions {
   readonly size?: number;
   readonly tickMs?: number;
   readonly snapshotEveryEntries?: number;
+  readonly snapshotChunkBytes?: number;
   /** A fresh set of machines for each replica start (never share one instance between replicas). */
   readonly machines?: (id: NodeId) => AnyMachineDefinition[];
   readonly seed?: number;
@@ -66,6 +67,7 @@ export class MemoryCluster {
       machines,
       tickMs: this.opts.tickMs ?? 10,
       snapshotEveryEntries: this.opts.snapshotEveryEntries ?? 20_000,
+      ...(this.opts.snapshotChunkBytes !== undefined ? { snapshotChunkBytes: this.opts.snapshotChunkBytes } : {}),
     });
     this.replicas.set(id, replica);
     if (kv) this.kvMachines.set(id, kv);

@@ -76,6 +76,41 @@ describe('replica actor over an in-process network', () => {
     expect(fresh.raftStatus().snapshotIndex).toBeGreaterThan(0);
   });
 
+  it('catches a wiped replica up by one snapshot while writes keep compacting the log', async () => {
+    // The snapshot (about 26 KB) goes out in 64-byte chunks, one in flight: hundreds of round trips,
+    // while the writers below fill 30 entries (one compaction interval) in a few milliseconds. A
+    // leader that compacted during the stream would need a newer snapshot as soon as this one landed.
+    cluster = await MemoryCluster.start({ snapshotEveryEntries: 30, snapshotChunkBytes: 64 });
+    const leader = await cluster.waitForLeader();
+    const victim = cluster.ids.find((id) => id !== leader.id)!;
+    await cluster.crash(victim);
+    cluster.disks.delete(victim);
+    const big = 'x'.repeat(100);
+    for (let i = 0; i < 200; i++) await leader.propose('kv', put(`s${i}`, big));
+    let writing = true;
+    let written = 0;
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      while (writing) {
+        await leader.propose('kv', put(`w${w}-${written % 50}`, big));
+        written++;
+      }
+    });
+    try {
+      const fresh = await cluster.startReplica(victim);
+      // The leader's progress for the victim still says 'replicate' from before the crash: wait for
+      // an installed snapshot first. Without the hold this chased snapshots for as long as it ran.
+      await waitFor(() => fresh.raftStatus().snapshotIndex > 0, 5_000);
+      await waitFor(() => leader.raftStatus().peers.find((p) => p.id === victim)?.state === 'replicate', 10_000);
+      expect(written).toBeGreaterThan(100);
+    } finally {
+      writing = false;
+      await Promise.all(writers);
+    }
+    const last = leader.raftStatus().commitIndex;
+    const fresh = cluster.replicas.get(victim)!;
+    await waitFor(() => fresh.raftStatus().appliedIndex >= last);
+  });
+
   it('expires a TTL key through the log on every replica', async () => {
     cluster = await MemoryCluster.start();
     const leader = await cluster.waitForLeader();
