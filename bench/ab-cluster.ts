@@ -22,6 +22,8 @@ export interface AbCluster {
   /** `http://127.0.0.1:<port>` of each replica, in IDS order. */
   readonly origins: readonly string[];
   readonly pids: readonly number[];
+  /** The cluster's own nats-server (its CPU is not in the replicas'). */
+  readonly natsPid: number;
   /** Index in `origins` of the leader when the cluster came up. */
   readonly leader: number;
   put(key: string, value: Uint8Array): Promise<void>;
@@ -66,6 +68,7 @@ export async function startAbCluster(checkout: string, workDir: string): Promise
       nc,
       origins,
       pids: replicas.map((r) => r.pid),
+      natsPid: nats.pid,
       leader,
       put: (key, value) => call('kv.put', { key, value }),
       get: (key) => call('kv.get', { key }),

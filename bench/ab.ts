@@ -38,6 +38,8 @@ export interface AbResult {
   readonly p99Ms: number;
   readonly cpuMicrosPerOp: number;
   readonly replicaCpuMicrosPerOp: readonly number[];
+  /** The cluster's nats-server, per operation (not in cpuMicrosPerOp). */
+  readonly natsCpuMicrosPerOp: number;
   readonly meanSyncMs: number;
 }
 
@@ -125,18 +127,19 @@ async function measure(clusters: readonly AbCluster[], opts: AbOptions): Promise
   const workers = clusters.flatMap((_, i) => Array.from({ length: opts.clients }, (_, c) => worker(i, c)));
   try {
     await new Promise((r) => setTimeout(r, opts.warmupSeconds * 1000));
-    const cpuBefore = clusters.map((c) => c.pids.map((pid) => processCpuMicros(pid) ?? 0));
+    const cpuBefore = clusters.map((c) => [...c.pids, c.natsPid].map((pid) => processCpuMicros(pid) ?? 0));
     const syncBefore = await Promise.all(clusters.map((c) => c.meanSyncMs()));
     measuring = true;
     const startedAt = performance.now();
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     measuring = false;
     const elapsedSeconds = (performance.now() - startedAt) / 1000;
-    const cpuAfter = clusters.map((c) => c.pids.map((pid) => processCpuMicros(pid) ?? 0));
+    const cpuAfter = clusters.map((c) => [...c.pids, c.natsPid].map((pid) => processCpuMicros(pid) ?? 0));
     const syncAfter = await Promise.all(clusters.map((c) => c.meanSyncMs()));
     return clusters.map((cluster, i) => {
       const ops = histograms[i]!.count;
-      const perReplica = cpuAfter[i]!.map((after, r) => (ops > 0 ? (after - cpuBefore[i]![r]!) / ops : 0));
+      const perProcess = cpuAfter[i]!.map((after, r) => (ops > 0 ? (after - cpuBefore[i]![r]!) / ops : 0));
+      const perReplica = perProcess.slice(0, -1);
       return {
         checkout: cluster.checkout,
         opsPerSecond: ops / elapsedSeconds,
@@ -144,6 +147,7 @@ async function measure(clusters: readonly AbCluster[], opts: AbOptions): Promise
         p99Ms: histograms[i]!.percentileUs(99) / 1000,
         cpuMicrosPerOp: perReplica.reduce((a, b) => a + b, 0),
         replicaCpuMicrosPerOp: perReplica,
+        natsCpuMicrosPerOp: perProcess.at(-1)!,
         // Cumulative means; the warm-up is included, which both builds share.
         meanSyncMs: syncAfter[i]! || syncBefore[i]!,
       };
@@ -165,7 +169,7 @@ export function formatAb(opts: AbOptions, results: readonly AbResult[]): string 
   const [a, b] = results as [AbResult, AbResult];
   const row = (name: string, r: AbResult) =>
     `${name}  ${Math.round(r.opsPerSecond).toString().padStart(7)}/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  ` +
-    `CPU ${r.cpuMicrosPerOp.toFixed(0).padStart(5)} µs/op [${r.replicaCpuMicrosPerOp.map((v) => v.toFixed(0)).join(', ')}]  sync ${r.meanSyncMs.toFixed(3)} ms  ${r.checkout}`;
+    `CPU ${r.cpuMicrosPerOp.toFixed(0).padStart(5)} µs/op [${r.replicaCpuMicrosPerOp.map((v) => v.toFixed(0)).join(', ')}] + nats-server ${r.natsCpuMicrosPerOp.toFixed(0)}  sync ${r.meanSyncMs.toFixed(3)} ms  ${r.checkout}`;
   return [
     `${opts.transport} ${opts.op}, ${opts.clients} clients per build${opts.viaFollower ? ', through followers' : ''}`,
     row('A', a),

@@ -18,9 +18,10 @@ describe('bench:ab run', () => {
       expect(r.p99Ms).toBeGreaterThanOrEqual(r.p50Ms);
       expect(r.replicaCpuMicrosPerOp).toHaveLength(3);
       expect(r.cpuMicrosPerOp).toBeGreaterThan(0);
+      expect(r.natsCpuMicrosPerOp).toBeGreaterThan(0);
       expect(r.meanSyncMs).toBeGreaterThan(0);
     }
     const text = formatAb(opts, results);
-    expect(text).toMatch(/^http put, 2 clients per build, through followers\nA .*\nB .*\nB\/A: throughput \d+\.\d{3}, CPU per op \d+\.\d{3}$/);
+    expect(text).toMatch(/^http put, 2 clients per build, through followers\nA .* \+ nats-server \d+ .*\nB .*\nB\/A: throughput \d+\.\d{3}, CPU per op \d+\.\d{3}$/);
   }, 120_000);
 });
