@@ -9,7 +9,7 @@
 
 import type { Entry, SnapshotMeta } from '../raft/types.ts';
 import type { ClusterConfig } from '../raft/types.ts';
-import { GENESIS_HEAD, HASH_BYTES, HashChain, type ChainHead } from './chain.ts';
+import { GENESIS_HEAD, HASH_BYTES, HashChain, type ChainHead, type Sha256Digest } from './chain.ts';
 import { MAX_SEAL_ENTRIES } from './commands.ts';
 import { createLedgerMachine, type LedgerMachine } from './machine.ts';
 import { cloneLedgerState, emptyLedgerState, type LedgerState, type SealRecord } from './state.ts';
@@ -31,7 +31,7 @@ export interface AppliedSeal {
 export const GENESIS_ANCHOR: LedgerAnchor = { head: GENESIS_HEAD, config: null, state: emptyLedgerState() };
 
 export class Ledger {
-  readonly chain = new HashChain();
+  readonly chain: HashChain;
   readonly machine: LedgerMachine;
   private current: LedgerState = emptyLedgerState();
   private anchorPoint: LedgerAnchor = GENESIS_ANCHOR;
@@ -40,7 +40,9 @@ export class Ledger {
   private reach: number[] = [];
   private appliedTerm = 0;
 
-  constructor() {
+  /** `digest`: the host's native SHA-256 for the chain, if any (chain.ts). */
+  constructor(digest: Sha256Digest | null = null) {
+    this.chain = new HashChain(digest);
     this.machine = createLedgerMachine({
       head: () => this.chain.head,
       adopt: (state, head) => {

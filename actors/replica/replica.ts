@@ -8,6 +8,7 @@
 // Web-standard only: the same class runs in a Node process and inside a Durable Object.
 
 import { Ledger } from '../ledger/ledger.ts';
+import type { Sha256Digest } from '../ledger/chain.ts';
 import { loadOrCreateIdentity, type LedgerIdentity } from '../ledger/keys.ts';
 import { LedgerSealer } from '../ledger/sealer.ts';
 import { MachineHost } from '../machines/host.ts';
@@ -52,6 +53,8 @@ export interface ReplicaOptions {
   readonly snapshotEveryEntries?: number;
   /** Bytes per snapshot chunk a leader sends (Raft's default when absent). */
   readonly snapshotChunkBytes?: number;
+  /** The host's native SHA-256 for the ledger's hash chain; without it the portable one (chain.ts). */
+  readonly sha256?: Sha256Digest;
   /**
    * Entries a leader keeps past its last snapshot, at most, while a follower receives a snapshot
    * (compaction-hold.ts). Default DEFAULT_MAX_HELD_ENTRIES.
@@ -188,7 +191,7 @@ export class Replica {
       ...(opts.dedupTtlMs !== undefined ? { dedupTtlMs: opts.dedupTtlMs } : {}),
       onApplyFailure: (event) => opts.logger.warn(`apply failure at index ${event.index} (${event.machine}, ${event.phase}): ${String(event.error)}`),
     });
-    const ledger = new Ledger();
+    const ledger = new Ledger(opts.sha256 ?? null);
     machines.register(ledger.machine);
     for (const def of opts.machines) machines.register(def);
     if (restored.snapshot) machines.restore(restored.snapshot.data);

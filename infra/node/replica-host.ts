@@ -22,6 +22,7 @@ import { FileActorStorage } from './file-actor-storage.ts';
 import { FileLogStore } from './file-log-store.ts';
 import { natsConnectOptions, type NatsAuth } from './nats-connect.ts';
 import { unsafeAckBeforeFsyncFromEnv } from './unsafe-ack-before-fsync.ts';
+import { nativeSha256 } from './native-sha256.ts';
 
 export interface ReplicaHostOptions {
   readonly id: string;
@@ -99,6 +100,7 @@ async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
       machines,
       identity,
       events: natsEventSink(nc, opts.cluster, opts.id),
+      ...(nativeSha256 ? { sha256: nativeSha256 } : {}),
       ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
       ...(opts.electionTicks !== undefined ? { electionTicks: opts.electionTicks } : {}),
       ...(opts.snapshotEveryEntries !== undefined ? { snapshotEveryEntries: opts.snapshotEveryEntries } : {}),
