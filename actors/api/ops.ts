@@ -22,6 +22,7 @@ export const API_OPS = [
   'members.remove',
   'leader.transfer',
   'watch.history',
+  'watch.interest',
   'metrics',
   'batch',
   ...LOG_OPS,

@@ -13,6 +13,7 @@ import type { Replica } from '../replica/replica.ts';
 import { renderReplicaMetrics } from '../replica/prometheus.ts';
 import { type ChatOpPort, runChatOp } from './chat-ops.ts';
 import { DeadlineSweep } from './deadline-sweep.ts';
+import type { WatchInterest } from './watch-interest.ts';
 import { ApiError, ApiErrorCode, toApiError } from './errors.ts';
 import { runLogOp } from './log-ops.ts';
 import { runBatch } from './batch.ts';
@@ -40,6 +41,8 @@ export interface ReplicaApiOptions {
   readonly forward: ApiCall | null;
   /** How often to retry while no leader is known, until the deadline. */
   readonly leaderWaitStepMs?: number;
+  /** Renewed by `watch.interest`: whether this replica's commit events carry KV events in full. */
+  readonly watchInterest?: WatchInterest;
 }
 
 type Request = Record<string, unknown>;
@@ -55,12 +58,14 @@ export class ReplicaApi {
   private readonly forward: ApiCall | null;
   private readonly leaderWaitStepMs: number;
   private readonly deadlines = new DeadlineSweep();
+  private readonly watchInterest: WatchInterest | null;
 
   constructor(opts: ReplicaApiOptions) {
     this.replica = opts.replica;
     this.kv = opts.kv;
     this.forward = opts.forward;
     this.leaderWaitStepMs = opts.leaderWaitStepMs ?? 20;
+    this.watchInterest = opts.watchInterest ?? null;
   }
 
   /** The ApiCall of this replica. Never throws: every failure becomes an error reply. */
@@ -148,6 +153,10 @@ export class ReplicaApi {
         return this.transfer(stringField(r, 'to'), deadline);
       case 'watch.history':
         return this.history(r);
+      case 'watch.interest':
+        // A gateway with watches open: publish commit events in full for a while (watch-interest.ts).
+        this.watchInterest?.renew();
+        return { revision: this.kv.eventsSince(Number.MAX_SAFE_INTEGER, '').revision };
       case 'log.read':
       case 'log.verify':
         return runLogOp(op, r, this.replica);

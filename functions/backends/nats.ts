@@ -1,6 +1,7 @@
 // The functions' backend in a stateless gateway: every operation is a NATS request to the leader;
-// watches combine `watch.history` with the leader's `events.commit` stream, filling gaps after a
-// leader change from history.
+// watches combine `watch.history` with the leader's `events.commit` stream, filling gaps (a leader
+// change, a turn published only as a summary) from history. While watches are open the gateway keeps
+// the leader's watch-interest lease, so commit events carry the KV events in full.
 
 import { decode } from '@msgpack/msgpack';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
@@ -12,6 +13,7 @@ import { createBatchingCall } from '../../actors/api/batch.ts';
 import type { StatusReply, WatchHistoryReply } from '../../actors/api/ops.ts';
 import type { WatchEvent } from '../../actors/machines/kv/commands.ts';
 import type { Backend, Health, WatchSink } from '../backend.ts';
+import { WatchInterestRenewer } from './watch-interest-renewer.ts';
 
 export interface NatsBackendOptions {
   readonly nc: NatsConnection;
@@ -51,8 +53,15 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
     return reply.result as WatchHistoryReply;
   };
 
+  const interest = new WatchInterestRenewer(async () => {
+    const reply = await counted('watch.interest', {}, { timeoutMs: Math.min(timeoutMs, 2_000) });
+    return reply.ok ? (reply.result as { revision: number }).revision : null;
+  });
+
   const watch = async (prefix: string, fromRevision: number | null, sink: WatchSink): Promise<() => void> => {
     const buffered: CommitRevision[] = [];
+    /** Highest revision seen only in a summary (or a renewal answer) before the watch went live. */
+    let announced = 0;
     let live = false;
     let delivered = 0;
     let closed = false;
@@ -73,20 +82,32 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
       for (const [revision, events] of byRevision) deliver(revision, events);
       delivered = Math.max(delivered, reply.revision);
     };
+    const fillFromHistory = async (): Promise<boolean> => {
+      try {
+        deliverHistory(await history(prefix, delivered + 1));
+        return true;
+      } catch (error) {
+        closed = true;
+        sink.end(`watch lost its place: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      }
+    };
     const onRevisions = (revisions: readonly CommitRevision[]) => {
       chain = chain.then(async () => {
         if (closed) return;
         const first = revisions[0];
-        if (first && first.revision > delivered + 1) {
-          try {
-            deliverHistory(await history(prefix, delivered + 1));
-          } catch (error) {
-            closed = true;
-            sink.end(`watch lost its place: ${error instanceof Error ? error.message : String(error)}`);
-            return;
-          }
-        }
+        if (first && first.revision > delivered + 1 && !(await fillFromHistory())) return;
         for (const r of revisions) deliver(r.revision, r.events);
+      });
+    };
+    /** The leader is at `revision`: fetch from history whatever this watch has not delivered. */
+    const catchUpTo = (revision: number) => {
+      if (!live) {
+        announced = Math.max(announced, revision);
+        return;
+      }
+      chain = chain.then(async () => {
+        if (!closed && revision > delivered) await fillFromHistory();
       });
     };
     const sub: Subscription = opts.nc.subscribe(`atlas.${opts.cluster}.events.commit`, {
@@ -95,15 +116,31 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
         let event: CommitEvent;
         try {
           event = decode(msg.data) as CommitEvent;
-          if (!Array.isArray(event.revisions)) return;
         } catch {
           return;
         }
-        if (live) onRevisions(event.revisions);
-        else buffered.push(...event.revisions);
+        if (event === null || typeof event !== 'object') return;
+        if (Array.isArray(event.revisions)) {
+          if (live) onRevisions(event.revisions);
+          else buffered.push(...event.revisions);
+        } else if (typeof event.toRevision === 'number') {
+          // A summary: the leader held no watch-interest lease for that turn.
+          catchUpTo(event.toRevision);
+        }
       },
     });
+    // A renewal's revision is checked at the next renewal, a second later: by then its commit
+    // events should have arrived, so a watch that is behind lost one (or saw only summaries).
+    let owed = 0;
+    const onRenewal = (revision: number) => {
+      const due = owed;
+      owed = revision;
+      if (due > 0) catchUpTo(due);
+    };
+    let release: (() => void) | null = null;
     try {
+      // Renewed before the first history read, so commits after it arrive in full.
+      release = await interest.add(onRenewal);
       const start = fromRevision ?? (await history(prefix, Number.MAX_SAFE_INTEGER)).revision + 1;
       const first = await history(prefix, start);
       delivered = start - 1;
@@ -111,13 +148,16 @@ export function createNatsBackend(opts: NatsBackendOptions): Backend {
       sink.synced(first.revision);
       live = true;
       onRevisions(buffered.splice(0));
+      if (announced > 0) catchUpTo(announced);
     } catch (error) {
       sub.unsubscribe();
+      release?.();
       throw error;
     }
     return () => {
       closed = true;
       sub.unsubscribe();
+      release?.();
     };
   };
 

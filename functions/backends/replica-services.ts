@@ -10,6 +10,7 @@ import { publishCommits } from '../../actors/api/commit-publisher.ts';
 import { createNatsApiCall } from '../../actors/api/nats-api-client.ts';
 import { NatsApiServer } from '../../actors/api/nats-api-server.ts';
 import { natsEventSink } from '../../actors/api/nats-events.ts';
+import { WatchInterest } from '../../actors/api/watch-interest.ts';
 import type { ChatMachine } from '../../actors/machines/chat/machine.ts';
 import type { KvMachine } from '../../actors/machines/kv/machine.ts';
 import type { Logger } from '../../actors/replica/ports.ts';
@@ -38,7 +39,9 @@ export interface ReplicaServices {
 export function startReplicaServices(opts: ReplicaServicesOptions): ReplicaServices {
   const { nc, cluster, replica } = opts;
   const forward = createBatchingCall(createNatsApiCall({ nc, cluster }));
+  const watchInterest = new WatchInterest();
   const backend = createReplicaBackend({
+    watchInterest,
     replica,
     kv: opts.kv,
     chat: opts.chat,
@@ -46,7 +49,7 @@ export function startReplicaServices(opts: ReplicaServicesOptions): ReplicaServi
     extraMetrics: () => Object.fromEntries(Object.entries(opts.counters).map(([reason, n]) => [`atlas_dropped_messages_${reason}`, n])),
   });
   const apiServer = new NatsApiServer(nc, cluster, replica, backend.call);
-  const stopCommits = publishCommits(replica, opts.kv, natsEventSink(nc, cluster, replica.id));
+  const stopCommits = publishCommits(replica, opts.kv, natsEventSink(nc, cluster, replica.id), watchInterest);
   const chatPublisher = startChatPublisher({ replica, chat: opts.chat, sink: natsChatSink(nc, cluster, replica.id), logger: opts.logger });
   return {
     backend,

@@ -5,6 +5,7 @@ import { openReplicaChatStream } from '../../actors/api/chat-stream.ts';
 import { ApiError, ApiErrorCode } from '../../actors/api/errors.ts';
 import type { ApiCall } from '../../actors/api/ops.ts';
 import { ReplicaApi } from '../../actors/api/replica-api.ts';
+import type { WatchInterest } from '../../actors/api/watch-interest.ts';
 import type { ChatMachine } from '../../actors/machines/chat/machine.ts';
 import type { KvMachine } from '../../actors/machines/kv/machine.ts';
 import type { WatchNotice } from '../../actors/machines/kv/watch.ts';
@@ -22,11 +23,13 @@ export interface ReplicaBackendOptions {
   readonly extraMetrics?: () => Record<string, number>;
   /** /health fails when commits stall this long with entries pending. */
   readonly stallMs?: number;
+  /** Renewed by `watch.interest` calls (the NATS commit publisher reads it). */
+  readonly watchInterest?: WatchInterest;
 }
 
 export function createReplicaBackend(opts: ReplicaBackendOptions): Backend & { readonly api: ReplicaApi } {
   const { replica, kv } = opts;
-  const api = new ReplicaApi({ replica, kv, forward: opts.forward });
+  const api = new ReplicaApi({ replica, kv, forward: opts.forward, ...(opts.watchInterest ? { watchInterest: opts.watchInterest } : {}) });
   const stallMs = opts.stallMs ?? 3_000;
   let lastCommit = -1;
   let lastCommitChangeAt = Date.now();
