@@ -5,7 +5,7 @@
 // disagree with its body.
 
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import type { Match, MsgHdrs } from '@nats-io/nats-core';
+import type { Match, Msg, MsgHdrs } from '@nats-io/nats-core';
 import type { Message } from '../raft/types.ts';
 
 export const ATLAS_HEADER = {
@@ -48,10 +48,7 @@ class AtlasHeaders implements MsgHdrs {
   encode(): Uint8Array {
     if (this.built !== null) return (this.built as MsgHdrs & { encode(): Uint8Array }).encode();
     const v = this.given;
-    let block = `NATS/1.0\r\n${ATLAS_HEADER.type}: ${v.type.trim()}`;
-    if (v.from !== undefined) block += `\r\n${ATLAS_HEADER.from}: ${v.from.trim()}`;
-    if (v.term !== undefined) block += `\r\n${ATLAS_HEADER.term}: ${v.term}`;
-    return TEXT.encode(`${block}\r\n${ATLAS_HEADER.lamport}: ${v.lamport}\r\n\r\n`);
+    return TEXT.encode(headerBlock(v.type.trim(), v.from?.trim(), v.term, v.lamport));
   }
 
   private get headers(): MsgHdrs {
@@ -110,6 +107,46 @@ class AtlasHeaders implements MsgHdrs {
 /** The four headers of a consensus message, taken from its body. */
 export function consensusHeaders(message: Message): MsgHdrs {
   return atlasHeaders({ type: message.type, from: message.from, term: message.term, lamport: message.lamport });
+}
+
+/** The header block Atlas writes for these values (values as given: the caller trims). */
+function headerBlock(type: string, from: string | undefined, term: number | undefined, lamport: number): string {
+  let block = `NATS/1.0\r\n${ATLAS_HEADER.type}: ${type}`;
+  if (from !== undefined) block += `\r\n${ATLAS_HEADER.from}: ${from}`;
+  if (term !== undefined) block += `\r\n${ATLAS_HEADER.term}: ${term}`;
+  return `${block}\r\n${ATLAS_HEADER.lamport}: ${lamport}\r\n\r\n`;
+}
+
+/**
+ * True when a received consensus message's headers agree with its body. A message whose raw header
+ * block is byte for byte the block Atlas writes for that body (what every Atlas sender sends) passes
+ * without parsing it; anything else is parsed and compared header by header (headersMatchMessage), so
+ * the answer is the same either way.
+ */
+export function receivedHeadersMatch(msg: Msg, message: Message): boolean {
+  const raw = rawHeaderBlock(msg);
+  if (raw !== null && equalsAscii(raw, headerBlock(message.type, message.from, message.term, message.lamport))) return true;
+  return headersMatchMessage(msg.headers, message);
+}
+
+/**
+ * The undecoded header block of a message received by nats-core (its MsgImpl keeps the payload with
+ * the headers in front, and their length); null when the object does not have that shape, and the
+ * caller parses instead.
+ */
+export function rawHeaderBlock(msg: Msg): Uint8Array | null {
+  const impl = msg as unknown as { readonly _rdata?: unknown; readonly _msg?: { readonly hdr?: unknown } };
+  const data = impl._rdata;
+  const length = impl._msg?.hdr;
+  if (!(data instanceof Uint8Array) || typeof length !== 'number' || length <= 0 || length > data.byteLength) return null;
+  return data.subarray(0, length);
+}
+
+/** `bytes` is exactly `text` as ASCII (false for any other character, so non-ASCII text takes the parser). */
+function equalsAscii(bytes: Uint8Array, text: string): boolean {
+  if (bytes.byteLength !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 /** True when all four headers are present and agree with the body. */

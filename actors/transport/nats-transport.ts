@@ -9,7 +9,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Message, NodeId } from '../raft/types.ts';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import type { WireScope } from './codec.ts';
-import { consensusHeaders, headersMatchMessage } from './headers.ts';
+import { consensusHeaders, receivedHeadersMatch } from './headers.ts';
 import { assertSubjectSafeName, DEFAULT_GROUP, raftSubject } from './subjects.ts';
 import type { TransportFactory } from '../replica/ports.ts';
 
@@ -128,7 +128,7 @@ export class NatsTransport {
       return this.drop('foreign_cluster', `scope ${scope.cluster}/${scope.group}`);
     }
     if (message.to !== this.options.self) return this.drop('wrong_recipient', `to ${message.to}`);
-    if (!headersMatchMessage(msg.headers, message)) return this.drop('header_mismatch', `from ${message.from}`);
+    if (!receivedHeadersMatch(msg, message)) return this.drop('header_mismatch', `from ${message.from}`);
     if (!this.options.isMember(message.from)) return this.drop('non_member', `from ${message.from}`);
     try {
       this.options.onMessage(message);

@@ -3,7 +3,7 @@ import { headers } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE_VERSION, encodeMessage } from '../../actors/transport/codec.ts';
-import { consensusHeaders } from '../../actors/transport/headers.ts';
+import { consensusHeaders, rawHeaderBlock, receivedHeadersMatch } from '../../actors/transport/headers.ts';
 import { NatsTransport, createDropCounters } from '../../actors/transport/nats-transport.ts';
 import type { DropCounters, NatsTransportOptions } from '../../actors/transport/nats-transport.ts';
 import type { Message } from '../../actors/raft/types.ts';
@@ -148,6 +148,36 @@ describe('NatsTransport', () => {
     });
     expect(drops).toHaveLength(12);
     expect(r2.transport.counters).toBe(counters);
+    await r2.transport.close();
+  });
+
+  it('checks headers from the raw block when it is what Atlas writes, and parses any other layout', async () => {
+    const r2 = await peer('r2');
+    const raw = await bed.connect(server);
+    const tap = await bed.connect(server);
+    const subject = 'atlas.dev.raft.g0.r2';
+    const tapped = collect(tap, subject, 3);
+    await tap.flush();
+    const beat: Message = { type: 'Heartbeat', from: 'r1', to: 'r2', term: 5, lamport: 77, commit: 1, readSeq: 1 };
+    const body = encodeMessage(beat, { cluster: 'dev', group: 'g0' });
+    // 1: as Atlas sends it. 2: the same values in another order, plus a header Atlas does not write.
+    // 3: the same layout as 1 with a different term.
+    raw.publish(subject, body, { headers: consensusHeaders(beat) });
+    const reordered = headers();
+    reordered.set('Atlas-Lamport', '77');
+    reordered.set('Atlas-Term', '5');
+    reordered.set('Atlas-From', 'r1');
+    reordered.set('Atlas-Type', 'Heartbeat');
+    reordered.set('X-Extra', 'yes');
+    raw.publish(subject, body, { headers: reordered });
+    raw.publish(subject, body, { headers: consensusHeaders({ ...beat, term: 6 }) });
+    const [asSent, other, wrong] = await tapped;
+    expect(new TextDecoder().decode(rawHeaderBlock(asSent!)!)).toBe(new TextDecoder().decode((consensusHeaders(beat) as unknown as { encode(): Uint8Array }).encode()));
+    expect(receivedHeadersMatch(asSent!, beat)).toBe(true);
+    expect(receivedHeadersMatch(other!, beat)).toBe(true);
+    expect(receivedHeadersMatch(wrong!, beat)).toBe(false);
+    await waitFor(() => r2.received.length === 2, 'both well-labelled heartbeats');
+    expect(r2.transport.counters.header_mismatch).toBe(1);
     await r2.transport.close();
   });
 
