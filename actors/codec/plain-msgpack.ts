@@ -49,10 +49,20 @@ export class PlainEncoder {
 
   encode(value: unknown): Uint8Array {
     if (this.busy) return this.library.encode(value);
+    const view = this.encodeView(value);
+    return view === null ? this.library.encode(value) : view.slice();
+  }
+
+  /**
+   * The same bytes as `encode`, as a view into this encoder's buffer, valid only until its next call
+   * (no copy); null when the value needs the library (then call `encode`).
+   */
+  encodeView(value: unknown): Uint8Array | null {
+    if (this.busy) return null;
     this.busy = true;
     try {
       this.pos = 0;
-      return this.write(value, 1) ? this.bytes.slice(0, this.pos) : this.library.encode(value);
+      return this.write(value, 1) ? this.bytes.subarray(0, this.pos) : null;
     } finally {
       this.busy = false;
     }

@@ -16,6 +16,7 @@ import {
   utf8ByteLength,
 } from './codec.ts';
 import { isMachineName } from './types.ts';
+import { PlainEncoder } from '../codec/plain-msgpack.ts';
 
 export const ENVELOPE_VERSION = 1;
 /** Idempotency keys are 1–256 bytes of UTF-8. */
@@ -54,8 +55,15 @@ export function idempotencyKeyProblem(key: unknown): string | null {
  * idempotency key, time or a command that is not plain data. Validate the command with its machine first.
  */
 export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
-  return encodeEncodedCommand({ ...envelope, command: encodeCommandBytes(envelope.command) });
+  const problem = plainDataProblem(envelope.command);
+  if (problem) throw badRequest(`command is not plain data: ${problem}`);
+  // The command's bytes are copied straight into the envelope: one allocation for the entry.
+  const command = commandScratch.encodeView(envelope.command) ?? encodeCanonical(envelope.command);
+  return encodeEncodedCommand({ ...envelope, command });
 }
+
+/** Encodes commands for encodeCommand (not the envelope's encoder: the view must outlive its call). */
+const commandScratch = new PlainEncoder({ sortKeys: true, ignoreUndefined: true });
 
 /** A command's canonical bytes, as an envelope carries them. Throws CommandRejectedError if it is not plain data. */
 export function encodeCommandBytes(command: unknown): Uint8Array {

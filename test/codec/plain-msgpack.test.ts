@@ -214,6 +214,22 @@ describe('PlainEncoder', () => {
     expect(second.buffer).not.toBe(first.buffer);
   });
 
+  it('gives encode\'s bytes as a view of its own buffer from encodeView, and null where encode needs the library', () => {
+    const encoder = new PlainEncoder({ sortKeys: true, ignoreUndefined: true });
+    forEachCase('encodeView', 500, (rng) => {
+      const value = randomPlain(rng);
+      const expected = new PlainEncoder({ sortKeys: true, ignoreUndefined: true }).encode(value);
+      const view = encoder.encodeView(value);
+      expect(view).not.toBeNull();
+      expect(Buffer.from(view!).equals(Buffer.from(expected))).toBe(true);
+    });
+    const view = encoder.encodeView({ a: 1 })!;
+    encoder.encodeView({ b: 'overwritten' });
+    expect(view.buffer).toBe(encoder.encodeView({ c: 2 })!.buffer);
+    expect(encoder.encodeView(new Date(0))).toBeNull();
+    expect(encoder.encodeView({ a: 10n })).toBeNull();
+  });
+
   it('encodes a value whose getter encodes again as the library does', () => {
     const plain = new PlainEncoder({ sortKeys: true, ignoreUndefined: true });
     const library = new Encoder({ sortKeys: true, ignoreUndefined: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
-import { decodeCommand, encodeCommand } from '../../actors/machines/envelope.ts';
+import { decodeCommand, encodeCommand, encodeCommandBytes, encodeEncodedCommand } from '../../actors/machines/envelope.ts';
 import { CommandRejectedError } from '../../actors/machines/errors.ts';
 import { MachineHost } from '../../actors/machines/host.ts';
 import type { ApplyFailureEvent } from '../../actors/machines/host.ts';
@@ -217,6 +217,23 @@ describe('host bookkeeping', () => {
     expect(() => n.host.encodeProposal('kv', { type: 'delete', key: '' }, { logTimeMs: 5 })).toThrow(CommandRejectedError);
     expect(() => encodeCommand({ machine: 'kv', command: {}, logTimeMs: 1, idempotencyKey: '' })).toThrow(CommandRejectedError);
     expect(() => encodeCommand({ machine: 'kv', command: {}, logTimeMs: 1, idempotencyKey: 'x'.repeat(257) })).toThrow(/idempotency/);
+  });
+
+  it('encodeCommand writes the envelope around the command\'s canonical bytes, as encodeEncodedCommand does', () => {
+    const commands: unknown[] = [
+      { type: 'put', key: 'k', value: text('v'.repeat(300)), ttlSeconds: 5 },
+      { z: [1, { b: 2, a: null }], a: 'é', n: -0 },
+      {},
+      'x'.repeat(70_000),
+    ];
+    for (const command of commands) {
+      for (const idempotencyKey of [undefined, 'key-1']) {
+        const envelope = { machine: 'kv', command, logTimeMs: 1_700_000_000_000, ...(idempotencyKey ? { idempotencyKey } : {}) };
+        const expected = encodeEncodedCommand({ ...envelope, command: encodeCommandBytes(command) });
+        expect(Buffer.from(encodeCommand(envelope)).equals(Buffer.from(expected))).toBe(true);
+      }
+    }
+    expect(() => encodeCommand({ machine: 'kv', command: { d: new Date(0) }, logTimeMs: 1 })).toThrow(/not plain data/);
   });
 
   it('refuses an index that does not increase, and markApplied skips non-command entries', () => {

@@ -48,14 +48,17 @@ class RevisionWriter {
   put(key: string, value: Uint8Array, ttlSeconds?: number): void {
     const previous = this.state.live.get(key);
     const stored = value.slice();
-    setEntry(this.state, key, {
-      value: stored,
-      createRevision: previous ? previous.createRevision : this.revision,
-      modRevision: this.revision,
-      version: previous ? previous.version + 1 : 1,
-      lamport: this.ctx.lamport,
-      ...(ttlSeconds !== undefined ? { expiresAtMs: this.ctx.logTimeMs + ttlSeconds * 1000 } : {}),
-    });
+    const createRevision = previous ? previous.createRevision : this.revision;
+    const version = previous ? previous.version + 1 : 1;
+    const lamport = this.ctx.lamport;
+    // Two literals rather than a spread: the spread copied a temporary object on every put.
+    setEntry(
+      this.state,
+      key,
+      ttlSeconds === undefined
+        ? { value: stored, createRevision, modRevision: this.revision, version, lamport }
+        : { value: stored, createRevision, modRevision: this.revision, version, lamport, expiresAtMs: this.ctx.logTimeMs + ttlSeconds * 1000 },
+    );
     this.events.push({ type: 'put', key, revision: this.revision, lamport: this.ctx.lamport, value: stored });
   }
 
