@@ -16,7 +16,7 @@ export interface RunRecord {
   readonly throughputPerSecond: number;
   readonly latency: LatencySummaryMs;
   readonly errorSamples: readonly string[];
-  /** Cost per operation: server CPU (`cpuMicrosPerOp`), load generator CPU (`clientCpuMicrosPerOp`), and for Atlas `raftMessagesPerOp`, `syncsPerOp`. */
+  /** Cost per operation: server CPU (`cpuMicrosPerOp`), load generator CPU (`clientCpuMicrosPerOp`), and for Atlas `natsServerCpuMicrosPerOp` (its nats-server, not in cpuMicrosPerOp), `raftMessagesPerOp`, `syncsPerOp`. */
   readonly perOp?: Readonly<Record<string, number>>;
 }
 

@@ -14,6 +14,7 @@ import { apiSubject } from '../../actors/transport/subjects.ts';
 import { freePorts } from '../../infra/node/free-port.ts';
 import { startNatsServer } from '../../infra/node/nats-server.ts';
 import { bundleCli } from '../../infra/node/bundle.ts';
+import { processCpuMicros } from '../run-cost.ts';
 import { atlasHttpGet, atlasHttpPut } from '../atlas-http.ts';
 import { addPrometheusCounters } from '../run-cost.ts';
 import type { HttpClient } from '../http-client.ts';
@@ -112,7 +113,8 @@ export async function startAtlas(opts: AtlasOptions): Promise<RunningSystem> {
     targets: [httpTarget, natsTarget],
     processes: () => replicas.filter((r) => r.alive()).map((r) => ({ label: r.label, pid: r.pid })),
     counters: async () => {
-      const sums: Record<string, number> = {};
+      // Its nats-server carries every Atlas request and Raft message but is not one of `processes`.
+      const sums: Record<string, number> = { natsServerCpuMicros: processCpuMicros(nats.pid) ?? 0 };
       for (const [i, origin] of origins.entries()) {
         if (!replicas[i]!.alive()) continue;
         const res = await opts.http.request({ method: 'GET', origin, path: '/metrics', timeoutMs: 2_000 });

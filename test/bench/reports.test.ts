@@ -113,10 +113,12 @@ describe('report writers', () => {
   });
 
   it('lists server and load generator CPU per operation', () => {
-    const costed: RunRecord = { ...run('atlas-nats', 'put', 64, 5_000, 10), perOp: { cpuMicrosPerOp: 210.5, clientCpuMicrosPerOp: 61.25, raftMessagesPerOp: 0.2, syncsPerOp: 0.11 } };
-    const md = renderMarkdown(report([costed]));
-    expect(md).toContain('| target | op | clients | CPU µs/op | load generator CPU µs/op | Raft messages/op | syncs/op |');
-    expect(md).toContain('| atlas-nats | put | 64 | 210.5 | 61.25 | 0.2 | 0.11 |');
+    const costed: RunRecord = { ...run('atlas-nats', 'put', 64, 5_000, 10), perOp: { cpuMicrosPerOp: 210.5, natsServerCpuMicrosPerOp: 33.1, clientCpuMicrosPerOp: 61.25, raftMessagesPerOp: 0.2, syncsPerOp: 0.11 } };
+    const other: RunRecord = { ...run('jetstream-kv', 'put', 64, 9_000, 10), perOp: { cpuMicrosPerOp: 101.8, clientCpuMicrosPerOp: 51.5 } };
+    const md = renderMarkdown(report([costed, other]));
+    expect(md).toContain('| target | op | clients | CPU µs/op | Atlas nats-server CPU µs/op | load generator CPU µs/op | Raft messages/op | syncs/op |');
+    expect(md).toContain('| atlas-nats | put | 64 | 210.5 | 33.1 | 61.25 | 0.2 | 0.11 |');
+    expect(md).toContain('| jetstream-kv | put | 64 | 101.8 | – | 51.5 | – | – |');
   });
 
   it('draws one polyline per target in each of the four panels', () => {
