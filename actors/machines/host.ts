@@ -6,8 +6,8 @@
 import { decodeUntrusted, encodeCanonical, fingerprint53, isNonNegativeSafeInteger } from './codec.ts';
 import { DEFAULT_DEDUP_LIMITS, DedupTable } from './dedup.ts';
 import type { DedupLimits } from './dedup.ts';
-import { decodeCommand, encodeCommand, encodeCommandBytes, encodeEncodedCommand, idempotencyKeyProblem } from './envelope.ts';
-import type { DecodedEnvelope } from './envelope.ts';
+import { decodeCommand, encodeCommand, encodeCommandBytes, encodeCommandDecoded, encodeEncodedCommand, idempotencyKeyProblem } from './envelope.ts';
+import type { DecodeCommandResult, DecodedEnvelope } from './envelope.ts';
 import { ApplyErrorCode, CommandRejectedError, badRequest, invariant } from './errors.ts';
 import { isMachineName } from './types.ts';
 import type { AnyMachineDefinition, ApplyContext } from './types.ts';
@@ -71,6 +71,12 @@ const FINGERPRINT_SEED = 0x61746c73;
 
 export class MachineHost {
   private readonly definitions = new Map<string, AnyMachineDefinition>();
+  /**
+   * Envelopes of the commands this host encoded for its own proposals (machines with
+   * `proposerAppliesValidated`), by the entry bytes object, until that entry applies here. Weak: an
+   * entry that never applies (a new leader overwrote it) leaves nothing behind.
+   */
+  private readonly proposed = new WeakMap<Uint8Array, DecodedEnvelope>();
   private states = new Map<string, unknown>();
   /** Snapshot data of machines present in a restored snapshot but not registered here; kept verbatim. */
   private orphans = new Map<string, unknown>();
@@ -131,8 +137,13 @@ export class MachineHost {
 
   /** Validates, then encodes the normalised command as entry data. Throws CommandRejectedError. */
   encodeProposal(machine: string, command: unknown, options: ProposalOptions): Uint8Array {
-    const validated = this.validate(machine, command);
-    return encodeCommand({ machine, command: validated, logTimeMs: options.logTimeMs, ...idempotency(options) });
+    const definition = this.definitionOrReject(machine);
+    const validated = definition.validate(command);
+    const envelope = { machine, command: validated, logTimeMs: options.logTimeMs, ...idempotency(options) };
+    if (!definition.proposerAppliesValidated) return encodeCommand(envelope);
+    const { bytes, decoded } = encodeCommandDecoded(envelope);
+    this.proposed.set(bytes, decoded);
+    return bytes;
   }
 
   /**
@@ -166,7 +177,10 @@ export class MachineHost {
   /** Applies one committed Command entry. Never throws for any `data`; throws only if `index` regresses. */
   apply(entry: ApplyInput): ApplyOutcome {
     this.advanceTo(entry.index);
-    const decoded = decodeCommand(entry.data);
+    // The leader's own proposal, if this is the very bytes object it encoded: the same envelope.
+    const own = this.proposed.get(entry.data);
+    if (own !== undefined) this.proposed.delete(entry.data);
+    const decoded: DecodeCommandResult = own !== undefined ? { ok: true, envelope: own } : decodeCommand(entry.data);
     if (!decoded.ok) {
       return { index: entry.index, machine: null, result: null, duplicate: false, error: decoded.error };
     }

@@ -39,6 +39,13 @@ export interface MachineDefinition<State, Command, Result, Query = unknown, Quer
   query(state: State, query: Query): QueryResult;
   snapshot(state: State): unknown;
   restore(data: unknown): State;
+  /**
+   * Set when `apply` cannot tell a command `validate` returned from the same command encoded and
+   * decoded (the log's canonical msgpack: map keys sorted, -0 as 0, byte strings as views): the
+   * leader then applies the commands it proposed without decoding their entries again. Leave it
+   * unset for a machine that keeps command objects in its state or depends on their key order.
+   */
+  readonly proposerAppliesValidated?: boolean;
 }
 
 /** Machine names: lowercase, start with a letter, at most 64 characters. */

@@ -53,6 +53,9 @@ export function createKvMachine(options: KvMachineOptions = {}): KvMachine {
 
   const definition = defineMachine<KvState, KvCommand, KvResult, KvQuery, KvQueryResult>({
     name: KV_MACHINE_NAME,
+    // Apply reads commands field by field, compares numbers with === (where -0 and 0 agree) and
+    // copies every value it keeps: it cannot tell a validated command from its decoded copy.
+    proposerAppliesValidated: true,
     init() {
       history.reset(0);
       return createKvState();
