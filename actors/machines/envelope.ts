@@ -55,8 +55,7 @@ export function idempotencyKeyProblem(key: unknown): string | null {
  * idempotency key, time or a command that is not plain data. Validate the command with its machine first.
  */
 export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
-  const problem = plainDataProblem(envelope.command);
-  if (problem) throw badRequest(`command is not plain data: ${problem}`);
+  assertPlainCommand(envelope.command);
   // The command's bytes are copied straight into the envelope: one allocation for the entry.
   const command = commandScratch.encodeView(envelope.command) ?? encodeCanonical(envelope.command);
   return encodeEncodedCommand({ ...envelope, command });
@@ -86,9 +85,14 @@ const commandScratch = new PlainEncoder({ sortKeys: true, ignoreUndefined: true 
 
 /** A command's canonical bytes, as an envelope carries them. Throws CommandRejectedError if it is not plain data. */
 export function encodeCommandBytes(command: unknown): Uint8Array {
+  assertPlainCommand(command);
+  return encodeCanonical(command);
+}
+
+/** Throws CommandRejectedError (bad_request) unless `command` is plain data. */
+function assertPlainCommand(command: unknown): void {
   const problem = plainDataProblem(command);
   if (problem) throw badRequest(`command is not plain data: ${problem}`);
-  return encodeCanonical(command);
 }
 
 /**

@@ -27,11 +27,6 @@ export class WatchInterestRenewer {
     };
   }
 
-  /** Watches open now. */
-  get size(): number {
-    return this.watches.size;
-  }
-
   private async renewNow(): Promise<void> {
     const revision = await this.renew().catch(() => null);
     if (revision === null) return;
