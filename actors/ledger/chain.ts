@@ -21,11 +21,11 @@ export const GENESIS_HEAD: ChainHead = { index: 0, hash: new Uint8Array(HASH_BYT
 const TWO_POW_32 = 0x1_0000_0000;
 
 /**
- * SHA-256 of one whole message, synchronously: 32 bytes, which the caller only reads. A host may
+ * SHA-256 of one whole message, synchronously, written to `out[offset..offset + 32)`. A host may
  * supply its native digest (the Node host does); without one the chain uses sha256.ts, which gives
  * the same bytes everywhere (workerd included).
  */
-export type Sha256Digest = (message: Uint8Array) => Uint8Array;
+export type Sha256Digest = (message: Uint8Array, out: Uint8Array, offset: number) => void;
 
 /**
  * Computes entry hashes; one instance reuses its buffers across calls (not reentrant, no awaits inside).
@@ -49,7 +49,7 @@ export class EntryHasher {
       this.writeHeader(entry);
       this.message.set(data, CANONICAL_HEADER_BYTES);
       this.message.set(parent, CANONICAL_HEADER_BYTES + data.byteLength);
-      out.set(this.digest(this.message.subarray(0, length)), offset);
+      this.digest(this.message.subarray(0, length), out, offset);
       return;
     }
     this.writeHeader(entry);
