@@ -1,6 +1,7 @@
 // Encoding of API requests and replies on NATS subjects: JSON when the request is JSON (first
 // non-blank byte `{`), msgpack otherwise. Decoding never throws.
 
+import { ByteSlab } from '../codec/byte-slab.ts';
 import { PlainDecoder, PlainEncoder } from '../codec/plain-msgpack.ts';
 import { bytesToJson, jsonToBytes } from './json-values.ts';
 
@@ -9,11 +10,15 @@ export type WireFormat = 'json' | 'msgpack';
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 /**
- * Reused across calls; `encode` returns a copy. The library's default options: keys in insertion
- * order, undefined map values written as nil.
+ * Reused across calls; the result is a copy, in a slab (requests and replies are published, then
+ * dropped). The library's default options: keys in insertion order, undefined map values written as nil.
  */
 const msgpackEncoder = new PlainEncoder({ sortKeys: false, ignoreUndefined: false });
-const encodeMsgpack = (value: unknown): Uint8Array => msgpackEncoder.encode(value);
+const messageSlab = new ByteSlab();
+const encodeMsgpack = (value: unknown): Uint8Array => {
+  const view = msgpackEncoder.encodeView(value);
+  return view === null ? msgpackEncoder.encode(value) : messageSlab.copy(view);
+};
 
 export const MAX_API_REQUEST_BYTES = 8 * 1024 * 1024;
 

@@ -17,6 +17,7 @@ import {
 } from './codec.ts';
 import { isMachineName } from './types.ts';
 import { PlainEncoder } from '../codec/plain-msgpack.ts';
+import { writeEnvelopeBytes } from './envelope-bytes.ts';
 
 export const ENVELOPE_VERSION = 1;
 /** Idempotency keys are 1–256 bytes of UTF-8. */
@@ -58,7 +59,7 @@ export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
   assertPlainCommand(envelope.command);
   // The command's bytes are copied straight into the envelope: one allocation for the entry.
   const command = commandScratch.encodeView(envelope.command) ?? encodeCanonical(envelope.command);
-  return encodeEncodedCommand({ ...envelope, command });
+  return encodeEncodedCommand(envelope.machine, envelope.logTimeMs, envelope.idempotencyKey, command);
 }
 
 /**
@@ -100,21 +101,14 @@ function assertPlainCommand(command: unknown): void {
  * the commands it forwards; the leader adds its clock). Throws CommandRejectedError (bad_request) for
  * a bad machine name, idempotency key or time.
  */
-export function encodeEncodedCommand(envelope: Omit<CommandEnvelope, 'command'> & { readonly command: Uint8Array }): Uint8Array {
-  if (!isMachineName(envelope.machine)) throw badRequest(`invalid machine name ${JSON.stringify(envelope.machine)}`);
-  if (!isNonNegativeSafeInteger(envelope.logTimeMs)) throw badRequest('logTimeMs must be a non-negative integer');
-  if (envelope.idempotencyKey !== undefined) {
-    const problem = idempotencyKeyProblem(envelope.idempotencyKey);
+export function encodeEncodedCommand(machine: string, logTimeMs: number, idempotencyKey: string | undefined, command: Uint8Array): Uint8Array {
+  if (!isMachineName(machine)) throw badRequest(`invalid machine name ${JSON.stringify(machine)}`);
+  if (!isNonNegativeSafeInteger(logTimeMs)) throw badRequest('logTimeMs must be a non-negative integer');
+  if (idempotencyKey !== undefined) {
+    const problem = idempotencyKeyProblem(idempotencyKey);
     if (problem) throw badRequest(problem);
   }
-  const fields: Record<string, unknown> = {
-    v: ENVELOPE_VERSION,
-    machine: envelope.machine,
-    logTimeMs: envelope.logTimeMs,
-    command: envelope.command,
-  };
-  if (envelope.idempotencyKey !== undefined) fields.idempotencyKey = envelope.idempotencyKey;
-  return encodeCanonical(fields);
+  return writeEnvelopeBytes(ENVELOPE_VERSION, machine, logTimeMs, idempotencyKey, command);
 }
 
 /** Decodes an entry's bytes. Never throws: any input gives either an envelope or a bad_request error. */

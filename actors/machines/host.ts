@@ -160,7 +160,7 @@ export class MachineHost {
 
   /** Entry data for a command a follower validated and encoded (`encodeForwardable`). Throws CommandRejectedError. */
   encodeForwarded(machine: string, command: Uint8Array, options: ProposalOptions): Uint8Array {
-    return encodeEncodedCommand({ machine, command, logTimeMs: options.logTimeMs, ...idempotency(options) });
+    return encodeEncodedCommand(machine, options.logTimeMs, options.idempotencyKey, command);
   }
 
   /** Reads a machine's state. Throws CommandRejectedError for an unknown machine or a bad query. */

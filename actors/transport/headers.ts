@@ -7,6 +7,7 @@
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Match, Msg, MsgHdrs } from '@nats-io/nats-core';
 import type { Message } from '../raft/types.ts';
+import { ByteSlab } from '../codec/byte-slab.ts';
 
 export const ATLAS_HEADER = {
   type: 'Atlas-Type',
@@ -33,6 +34,19 @@ export function atlasHeaders(values: AtlasHeaderValues): MsgHdrs {
 
 const HEADER_LINE_BREAK = /[\r\n]/;
 const TEXT = new TextEncoder();
+/** Header blocks are published, then dropped. */
+const headerSlab = new ByteSlab();
+
+/** `text` as UTF-8: written by hand into the slab when it is ASCII (every Atlas header block is). */
+function encodeAscii(text: string): Uint8Array {
+  const bytes = headerSlab.alloc(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return TEXT.encode(text);
+    bytes[i] = unit;
+  }
+  return bytes;
+}
 
 class AtlasHeaders implements MsgHdrs {
   private built: MsgHdrs | null = null;
@@ -48,7 +62,7 @@ class AtlasHeaders implements MsgHdrs {
   encode(): Uint8Array {
     if (this.built !== null) return (this.built as MsgHdrs & { encode(): Uint8Array }).encode();
     const v = this.given;
-    return TEXT.encode(headerBlock(v.type.trim(), v.from?.trim(), v.term, v.lamport));
+    return encodeAscii(headerBlock(v.type.trim(), v.from?.trim(), v.term, v.lamport));
   }
 
   private get headers(): MsgHdrs {

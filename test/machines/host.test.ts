@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
 import { decodeCommand, encodeCommand, encodeCommandBytes, encodeEncodedCommand } from '../../actors/machines/envelope.ts';
+import { encodeCanonical } from '../../actors/machines/codec.ts';
 import { CommandRejectedError } from '../../actors/machines/errors.ts';
 import { MachineHost } from '../../actors/machines/host.ts';
 import type { ApplyFailureEvent } from '../../actors/machines/host.ts';
@@ -219,7 +220,7 @@ describe('host bookkeeping', () => {
     expect(() => encodeCommand({ machine: 'kv', command: {}, logTimeMs: 1, idempotencyKey: 'x'.repeat(257) })).toThrow(/idempotency/);
   });
 
-  it('encodeCommand writes the envelope around the command\'s canonical bytes, as encodeEncodedCommand does', () => {
+  it('encodeCommand and encodeEncodedCommand write the canonical encoding of the envelope, the command as its canonical bytes', () => {
     const commands: unknown[] = [
       { type: 'put', key: 'k', value: text('v'.repeat(300)), ttlSeconds: 5 },
       { z: [1, { b: 2, a: null }], a: 'é', n: -0 },
@@ -229,8 +230,10 @@ describe('host bookkeeping', () => {
     for (const command of commands) {
       for (const idempotencyKey of [undefined, 'key-1']) {
         const envelope = { machine: 'kv', command, logTimeMs: 1_700_000_000_000, ...(idempotencyKey ? { idempotencyKey } : {}) };
-        const expected = encodeEncodedCommand({ ...envelope, command: encodeCommandBytes(command) });
+        const expected = encodeCanonical({ v: 1, ...envelope, command: encodeCommandBytes(command) });
         expect(Buffer.from(encodeCommand(envelope)).equals(Buffer.from(expected))).toBe(true);
+        const forwarded = encodeEncodedCommand('kv', envelope.logTimeMs, idempotencyKey, encodeCommandBytes(command));
+        expect(Buffer.from(forwarded).equals(Buffer.from(expected))).toBe(true);
       }
     }
     expect(() => encodeCommand({ machine: 'kv', command: { d: new Date(0) }, logTimeMs: 1 })).toThrow(/not plain data/);
