@@ -26,12 +26,14 @@ export interface BenchOptions {
   readonly ops: readonly OpKind[];
   /** Target names to run (e.g. atlas-http); null runs every target of the selected systems. */
   readonly targets: readonly TargetName[] | null;
+  /** Times each cell runs, the targets taking turns (rounds.ts); the report keeps the median round. */
+  readonly rounds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--seconds S] [--warmup S] [--concurrency 1,16,64,256]
                        [--systems atlas,etcd,jetstream] [--keys N] [--http-client undici|node]
                        [--nats-connections N] [--idle-settle S] [--no-failover] [--out DIR] [--cpu-prof DIR]
-                       [--ops put,get] [--targets atlas-http,atlas-nats,etcd-http,jetstream-kv]`;
+                       [--ops put,get] [--targets atlas-http,atlas-nats,etcd-http,jetstream-kv] [--rounds N]`;
 
 export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
@@ -47,7 +49,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags.set(arg.slice(2), argv[++i]!);
     else flags.set(arg.slice(2), true);
   }
-  const known = new Set(['quick', 'seconds', 'warmup', 'concurrency', 'systems', 'keys', 'http-client', 'nats-connections', 'no-failover', 'out', 'cpu-prof', 'value-bytes', 'seed', 'idle-settle', 'ops', 'targets']);
+  const known = new Set(['quick', 'seconds', 'warmup', 'concurrency', 'systems', 'keys', 'http-client', 'nats-connections', 'no-failover', 'out', 'cpu-prof', 'value-bytes', 'seed', 'idle-settle', 'ops', 'targets', 'rounds']);
   for (const name of flags.keys()) if (!known.has(name)) throw new BenchUsageError(`unknown flag --${name}`);
   const quick = flags.get('quick') === true;
   const text = (name: string): string | undefined => {
@@ -73,7 +75,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
   if (ops.length === 0 || ops.some((op) => op !== 'put' && op !== 'get')) throw new BenchUsageError('--ops must be a comma-separated list of put, get');
   const targetsText = text('targets');
   return {
-    seconds: num('seconds', quick ? 3 : 10, 0.1),
+    seconds: num('seconds', quick ? 3 : 5, 0.1),
     warmupSeconds: num('warmup', quick ? 0.5 : 1, 0),
     concurrency: [...new Set(concurrency)].sort((a, b) => a - b),
     systems: SYSTEM_NAMES.filter((s) => systems.includes(s)),
@@ -89,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     quick,
     ops: (['put', 'get'] as const).filter((op) => ops.includes(op)),
     targets: parseTargets(targetsText),
+    rounds: Math.round(num('rounds', quick ? 1 : 3, 1)),
   };
 }
 

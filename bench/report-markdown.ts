@@ -31,7 +31,8 @@ export function renderMarkdown(report: BenchReport, svgFileName = 'latest.svg'):
   lines.push(
     `Closed loop: ${cfg.seconds} s per run after ${cfg.warmupSeconds} s warm-up, concurrency ${cfg.concurrency.join(', ')}, ` +
       `${cfg.keys.toLocaleString('en-US')} keys (prefilled) picked at random (seed ${cfg.seed}), ${cfg.valueBytes}-byte values, ` +
-      `HTTP client ${cfg.httpClient}, ${cfg.natsConnections} NATS connections${cfg.quick ? ' (--quick)' : ''}. Latencies in ms; ops/s counts acknowledged operations only.`,
+      `HTTP client ${cfg.httpClient}, ${cfg.natsConnections} NATS connections${cfg.quick ? ' (--quick)' : ''}. Latencies in ms; ops/s counts acknowledged operations only.` +
+      ((cfg.rounds ?? 1) > 1 ? ` Every cell ran ${cfg.rounds} rounds, the targets taking turns; each row is the cell's median round (per-round numbers under Rounds).` : ''),
     '',
   );
   if (report.machine.loadAverageAtStart[0]! > report.machine.cpus * 0.75) {
@@ -58,6 +59,18 @@ export function renderMarkdown(report: BenchReport, svgFileName = 'latest.svg'):
         const ratio = a && b && b.throughputPerSecond > 0 ? `${(a.throughputPerSecond / b.throughputPerSecond).toFixed(2)}x` : '–';
         lines.push(`| ${op} | ${clients} | ${runCells(a)} | ${runCells(b)} | ${ratio} |`);
       }
+    }
+    lines.push('');
+  }
+
+  const repeated = report.runs.filter((r) => (r.roundThroughputs?.length ?? 0) > 1);
+  if (repeated.length > 0) {
+    lines.push('## Rounds', '', 'Throughput of every round of a cell, in the order they ran, and the spread (highest over lowest).', '');
+    lines.push('| target | op | clients | ops/s per round | spread |', '|---|---|--:|---|--:|');
+    for (const r of repeated) {
+      const rates = r.roundThroughputs!;
+      const spread = Math.min(...rates) > 0 ? `${(Math.max(...rates) / Math.min(...rates)).toFixed(2)}x` : '–';
+      lines.push(`| ${r.target} | ${r.op} | ${r.clients} | ${rates.map(fmtRate).join(', ')} | ${spread} |`);
     }
     lines.push('');
   }
@@ -106,6 +119,7 @@ export function renderMarkdown(report: BenchReport, svgFileName = 'latest.svg'):
   lines.push('## How the systems were run', '');
   for (const s of report.systems) {
     for (const note of s.notes) lines.push(`- ${note}`);
+    if (s.idleCpuPercent !== undefined) lines.push(`- ${s.name} idle (before the runs): ${s.idleCpuPercent}% of one core for its server processes`);
     for (const [target, semantics] of Object.entries(s.readSemantics)) lines.push(`- ${target} reads: ${semantics}`);
   }
   for (const note of report.notes) lines.push(`- ${note}`);

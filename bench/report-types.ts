@@ -18,6 +18,8 @@ export interface RunRecord {
   readonly errorSamples: readonly string[];
   /** Cost per operation: server CPU (`cpuMicrosPerOp`), load generator CPU (`clientCpuMicrosPerOp`), and for Atlas `natsServerCpuMicrosPerOp` (its nats-server, not in cpuMicrosPerOp), `raftMessagesPerOp`, `syncsPerOp`. */
   readonly perOp?: Readonly<Record<string, number>>;
+  /** With more than one round: every round's throughput, in round order (this record is the median round's). */
+  readonly roundThroughputs?: readonly number[];
 }
 
 export interface ProcessRecord {
@@ -60,6 +62,8 @@ export interface SystemRecord {
   readonly version: string;
   readonly notes: readonly string[];
   readonly readSemantics: Readonly<Partial<Record<TargetName, string>>>;
+  /** CPU of the system's server processes while it idled before the runs, in % of one core. */
+  readonly idleCpuPercent?: number;
 }
 
 export interface BenchReport {
@@ -85,6 +89,8 @@ export interface BenchReport {
     readonly httpClient: string;
     readonly natsConnections: number;
     readonly quick: boolean;
+    /** Times each cell ran (reports before rounds existed have none: one). */
+    readonly rounds?: number;
   };
   readonly systems: readonly SystemRecord[];
   readonly runs: readonly RunRecord[];

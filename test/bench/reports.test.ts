@@ -106,6 +106,15 @@ describe('report writers', () => {
     expect(md).toContain('- etcd-http reads: linearizable');
   });
 
+  it('lists every round of a repeated cell with its spread, and says rows are median rounds', () => {
+    const repeated: RunRecord = { ...run('atlas-nats', 'put', 64, 5_000, 10), roundThroughputs: [4_000, 5_000, 6_000] };
+    const base = report([repeated, run('jetstream-kv', 'put', 64, 9_000, 10)]);
+    const md = renderMarkdown({ ...base, config: { ...base.config, rounds: 3 } });
+    expect(md).toContain('Every cell ran 3 rounds, the targets taking turns');
+    expect(md).toContain('| atlas-nats | put | 64 | 4,000, 5,000, 6,000 | 1.50x |');
+    expect(renderMarkdown(report(fullRuns))).not.toContain('## Rounds');
+  });
+
   it('marks runs with errors', () => {
     const md = renderMarkdown(report([run('atlas-http', 'put', 64, 100, 10, 7)]));
     expect(md).toContain('100 (7 err)');
@@ -178,9 +187,11 @@ describe('process memory, progress and options', () => {
 
   it('parses flags, with --quick defaults that explicit flags override', () => {
     const full = parseBenchOptions([], '/out');
-    expect(full).toMatchObject({ seconds: 10, concurrency: [1, 16, 64, 256], systems: ['atlas', 'etcd', 'jetstream'], failover: true, outDir: '/out', quick: false });
+    expect(full).toMatchObject({ seconds: 5, rounds: 3, concurrency: [1, 16, 64, 256], systems: ['atlas', 'etcd', 'jetstream'], failover: true, outDir: '/out', quick: false });
     const quick = parseBenchOptions(['--quick', '--seconds', '2', '--concurrency=64,16,64', '--systems', 'etcd,atlas', '--no-failover'], '/out');
-    expect(quick).toMatchObject({ seconds: 2, concurrency: [16, 64], systems: ['atlas', 'etcd'], failover: false, quick: true });
+    expect(quick).toMatchObject({ seconds: 2, rounds: 1, concurrency: [16, 64], systems: ['atlas', 'etcd'], failover: false, quick: true });
+    expect(parseBenchOptions(['--rounds', '5'], '/out').rounds).toBe(5);
+    expect(() => parseBenchOptions(['--rounds', '0'], '/out')).toThrow(/--rounds/);
     expect(() => parseBenchOptions(['--systems', 'redis'], '/out')).toThrow(BenchUsageError);
     expect(() => parseBenchOptions(['--concurrency', '0'], '/out')).toThrow(BenchUsageError);
     expect(() => parseBenchOptions(['--bogus'], '/out')).toThrow(/unknown flag --bogus/);

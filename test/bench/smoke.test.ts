@@ -1,5 +1,5 @@
 // The whole bench, end to end, in a tiny configuration: real Atlas, etcd and JetStream clusters,
-// one concurrency level, 2 s per run, failover included. Writes its report to a temp dir.
+// one concurrency level, two rounds of 1 s per cell, failover included. Writes its report to a temp dir.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,9 +16,9 @@ describe('npm run bench (smoke)', () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it(
-    'runs every system and transport and writes the three reports',
+    'runs every system and transport, every cell twice, and writes the three reports',
     async () => {
-      const args = ['--import', 'tsx', 'bench/run.ts', '--seconds', '2', '--warmup', '0', '--concurrency', '8', '--keys', '100', '--idle-settle', '1', '--out', outDir];
+      const args = ['--import', 'tsx', 'bench/run.ts', '--seconds', '1', '--rounds', '2', '--warmup', '0', '--concurrency', '8', '--keys', '100', '--idle-settle', '1', '--out', outDir];
       const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,7 +35,11 @@ describe('npm run bench (smoke)', () => {
         expect(r.ops, `${r.target} ${r.op}`).toBeGreaterThan(0);
         expect(r.latency.p50Ms).toBeGreaterThan(0);
         expect(r.latency.p99Ms).toBeGreaterThanOrEqual(r.latency.p50Ms);
+        expect(r.roundThroughputs, `${r.target} ${r.op} rounds`).toHaveLength(2);
+        expect(r.roundThroughputs).toContain(r.throughputPerSecond);
       }
+      expect(report.config.rounds).toBe(2);
+      for (const s of report.systems) expect(s.idleCpuPercent, s.name).toBeGreaterThanOrEqual(0);
       expect(report.failovers.map((f) => f.system).sort()).toEqual(['atlas', 'etcd']);
       for (const f of report.failovers) expect(f.failoverMs, `${f.system} recovered`).not.toBeNull();
       const atlasReplicas = report.processes.filter((p) => p.system === 'atlas');
