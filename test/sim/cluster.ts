@@ -19,6 +19,8 @@ export interface SimStats {
   partitions: number;
   snapshotsInstalled: number;
   compactions: number;
+  /** Compactions a leader put off while a live peer received a snapshot. */
+  compactionsHeld: number;
 }
 
 export function emptyStats(): SimStats {
@@ -35,6 +37,7 @@ export function emptyStats(): SimStats {
     partitions: 0,
     snapshotsInstalled: 0,
     compactions: 0,
+    compactionsHeld: 0,
   };
 }
 

@@ -7,6 +7,7 @@
 // are exercised. A crash discards the core, the state machine and every unsynced write (with the
 // after-persist messages waiting on it); a restart rebuilds the core from the durable disk only.
 
+import { type CompactionHold, holdsCompaction } from '../../actors/replica/compaction-hold.ts';
 import type { Raft, RaftOptions } from '../../actors/raft/raft.ts';
 import { EMPTY_CONFIG } from '../../actors/raft/config.ts';
 import { type ClusterConfig, EntryType, type Message, type NodeId, type Ready, type RestoredState } from '../../actors/raft/types.ts';
@@ -37,6 +38,8 @@ export interface SnapshotPolicy {
   readonly everyEntries: number;
   /** Entries kept in the log behind a snapshot before compacting (slow followers catch up by Append). */
   readonly keepEntries: number;
+  /** The replica's compaction hold (compaction-hold.ts): a leader puts compaction off while a live peer receives a snapshot. */
+  readonly hold: CompactionHold | null;
 }
 
 /** What a replica needs from the simulation around it. */
@@ -273,6 +276,10 @@ export class SimNode {
     }
     const candidate = this.snapshotCandidate;
     if (candidate === null || applied < candidate.index + policy.keepEntries) return;
+    if (policy.hold !== null && holdsCompaction(raft.status().peers, applied - raft.log.snapshot.index, policy.hold)) {
+      this.env.stats.compactionsHeld++;
+      return;
+    }
     this.snapshotCandidate = null;
     if (candidate.index <= raft.log.snapshot.index) return;
     const snapshot = raft.compact(candidate.index, candidate.data);

@@ -65,6 +65,13 @@ const REPLICATION_SHAPES = [
 ] as const;
 
 export function drawProfile(rng: Rng, steps: number): SimProfile {
+  const profile = drawBaseProfile(rng, steps);
+  // Drawn last, so every other field of a seed's profile is what it was before the hold existed.
+  const hold = pick(rng, [null, { maxHeldEntries: profile.snapshots.everyEntries * intIn(rng, 2, 6), liveTicks: profile.core.electionTicks ?? 10 }]);
+  return { ...profile, snapshots: { ...profile.snapshots, hold } };
+}
+
+function drawBaseProfile(rng: Rng, steps: number): SimProfile {
   const maxDelaySteps = intIn(rng, 2, 8);
   const maxSyncSteps = intIn(rng, 0, 8);
   const replication = pick(rng, REPLICATION_SHAPES);
@@ -90,7 +97,7 @@ export function drawProfile(rng: Rng, steps: number): SimProfile {
       slowSyncRate: pick(rng, [0, 0.02, 0.1]),
       slowSyncSteps: intIn(rng, maxSyncSteps, 60),
     },
-    snapshots: { everyEntries: intIn(rng, 8, 60), keepEntries: intIn(rng, 0, 20) },
+    snapshots: { everyEntries: intIn(rng, 8, 60), keepEntries: intIn(rng, 0, 20), hold: null },
     core: {
       electionTicks: 10,
       heartbeatTicks: pick(rng, [1, 2, 3]),
