@@ -48,6 +48,15 @@ describe('Atlas headers', () => {
       reference([['Atlas-Type', 'kv.put.reply'], ['Atlas-From', 'r2'], ['Atlas-Lamport', '9']]),
     );
     expect(wire(atlasHeaders({ type: 'leader', lamport: 0 }))).toBe('NATS/1.0\r\nAtlas-Type: leader\r\nAtlas-Lamport: 0\r\n\r\n');
+    // Non-ASCII values take the UTF-8 encoder; every block is its own bytes, not shared with the next one.
+    const accented = atlasHeaders({ type: 'chat.message', from: 'réplica-ü', lamport: 7 });
+    const plain = atlasHeaders({ type: 'chat.message', from: 'r3', lamport: 8 });
+    const accentedBytes = (accented as unknown as { encode(): Uint8Array }).encode();
+    const plainBytes = (plain as unknown as { encode(): Uint8Array }).encode();
+    expect(new TextDecoder().decode(accentedBytes)).toBe(reference([['Atlas-Type', 'chat.message'], ['Atlas-From', 'réplica-ü'], ['Atlas-Lamport', '7']]));
+    expect(wire(plain)).toBe(reference([['Atlas-Type', 'chat.message'], ['Atlas-From', 'r3'], ['Atlas-Lamport', '8']]));
+    expect(new TextDecoder().decode(accentedBytes)).toContain('réplica-ü');
+    expect(plainBytes.byteLength).toBe('NATS/1.0\r\nAtlas-Type: chat.message\r\nAtlas-From: r3\r\nAtlas-Lamport: 8\r\n\r\n'.length);
     const changed = atlasHeaders({ type: 'leader', lamport: 1 });
     changed.set('Atlas-Lamport', '2');
     expect(wire(changed)).toBe(reference([['Atlas-Type', 'leader'], ['Atlas-Lamport', '2']]));
