@@ -12,12 +12,15 @@ import { type ApiCall, type ApiReply, isApiOp } from './ops.ts';
 import { deferToTurnEnd } from './next-turn.ts';
 import { decodeRequest, detectFormat, encodeReply } from './wire.ts';
 import { atlasHeaders } from '../transport/headers.ts';
+import { PeakGauge } from './peak-gauge.ts';
 import { RelaySubscription } from './relay-subscription.ts';
 
 export const API_QUEUE_GROUP = 'atlas-api';
 export const TIMEOUT_HEADER = 'Atlas-Timeout-Ms';
 const DEFAULT_TIMEOUT_MS = 5_000;
 const MAX_TIMEOUT_MS = 60_000;
+/** The relay keeps room for the most requests served at once over about this long. */
+const DEMAND_WINDOW_MS = 1_000;
 
 export interface ApiServerCounters {
   requests: number;
@@ -27,6 +30,8 @@ export interface ApiServerCounters {
 
 export class NatsApiServer {
   readonly counters: ApiServerCounters = { requests: 0, malformed: 0, unknownOp: 0 };
+  /** Requests being served (received, not yet answered): the relay keeps room for its recent peak. */
+  private readonly demand = new PeakGauge(DEMAND_WINDOW_MS);
   private subscription: RelaySubscription | null = null;
   private readonly prefix: string;
   private readonly stopWatching: () => void;
@@ -58,6 +63,7 @@ export class NatsApiServer {
         queue: API_QUEUE_GROUP,
         ...(this.relayBatch !== undefined ? { batch: this.relayBatch } : {}),
         onMessage: (msg) => void this.handle(msg),
+        demand: () => this.demand.peak(),
       });
     } else if (!leading && this.subscription) {
       this.subscription.close();
@@ -67,6 +73,15 @@ export class NatsApiServer {
 
   private async handle(msg: Msg): Promise<void> {
     this.counters.requests++;
+    this.demand.add(1);
+    try {
+      await this.serve(msg);
+    } finally {
+      this.demand.add(-1);
+    }
+  }
+
+  private async serve(msg: Msg): Promise<void> {
     const format = detectFormat(msg.data);
     const op = msg.subject.slice(this.prefix.length);
     let reply: ApiReply;

@@ -6,12 +6,14 @@
 // them times out. Each subscription here is created with `max = batch` (`UNSUB <sid> <max>`), which
 // the server enforces on its side: it stops delivering to a subscription once `batch` messages went
 // to it, whether or not the client read them. The owner keeps the deliveries its open subscriptions
-// still accept between `batch` and 2 x `batch` (opening the next one whenever they fall below
-// `batch`), so:
-//   - an owner that stopped running is dropped by the server after at most 2 x `batch` requests;
-//   - a running owner never leaves a gap as long as fewer than `batch` requests are in flight to it
-//     at once; a larger burst can find every subscription used up before the next one is opened,
-//     and those requests fail with "no responders" (not delivered, so safe to retry).
+// still accept at least `batch` + its demand (the most requests it held unanswered at once over the
+// last second), opening subscriptions of `batch` each whenever they fall below, so:
+//   - an owner that stopped running is dropped by the server after at most 2 x `batch` requests
+//     beyond its recent demand;
+//   - a running owner never leaves a gap while its load changes slowly: with N clients waiting on it,
+//     its subscriptions accept N + `batch` more. A burst of more than `batch` requests beyond the
+//     recent demand can find every subscription used up before the next one is opened, and those
+//     requests fail with "no responders" (not delivered, so safe to retry).
 // A subscription the server refuses (a permissions error) is not reopened. After a reconnect the
 // client re-sends its subscriptions without their limits, so every reconnect renews the relay.
 
@@ -25,6 +27,8 @@ export interface RelaySubscriptionOptions {
   /** Deliveries after which the server closes each subscription; at least 2. */
   readonly batch?: number;
   readonly onMessage: (msg: Msg) => void;
+  /** Requests the owner holds unanswered (see above); none when absent. */
+  readonly demand?: () => number;
 }
 
 export class RelaySubscription {
@@ -87,7 +91,8 @@ export class RelaySubscription {
     if (sub.getReceived() >= this.batch) this.drop(sub);
     let accepting = 0;
     for (const open of this.live) accepting += this.batch - open.getReceived();
-    if (accepting < this.batch) this.open();
+    const wanted = this.batch + Math.max(0, this.opts.demand?.() ?? 0);
+    for (; accepting < wanted && !this.closed && !this.nc.isClosed(); accepting += this.batch) this.open();
   }
 
   private drop(sub: Subscription): void {
