@@ -41,6 +41,9 @@ export interface AbResult {
   /** The cluster's nats-server, per operation (not in cpuMicrosPerOp). */
   readonly natsCpuMicrosPerOp: number;
   readonly meanSyncMs: number;
+  /** Operations that failed while measuring (each worker pauses briefly after one, then goes on). */
+  readonly errors: number;
+  readonly errorSample: string | null;
 }
 
 export function parseAbOptions(argv: readonly string[], cwd: string): AbOptions {
@@ -85,6 +88,8 @@ export function parseAbOptions(argv: readonly string[], cwd: string): AbOptions 
 
 const KEYS = 1_000;
 const VALUE = new Uint8Array(100).fill(0x61);
+/** A worker that saw an error waits this long before its next operation (no hot loop on a fast failure). */
+const ERROR_PAUSE_MS = 10;
 
 /** Starts both clusters, loads them together, stops them; results in the order A, B. */
 export async function runAb(opts: AbOptions, log: (line: string) => void = () => undefined): Promise<AbResult[]> {
@@ -113,6 +118,7 @@ async function measure(clusters: readonly AbCluster[], opts: AbOptions): Promise
     return httpCall(pools[i]![replica]!, opts.op, key);
   };
   const histograms = clusters.map(() => new LatencyHistogram());
+  const errors = clusters.map(() => ({ count: 0, sample: null as string | null }));
   let measuring = false;
   let stopped = false;
   const worker = async (i: number, client: number) => {
@@ -120,7 +126,16 @@ async function measure(clusters: readonly AbCluster[], opts: AbOptions): Promise
     while (!stopped) {
       x = (x * 1103515245 + 12345) & 0x7fffffff;
       const started = performance.now();
-      await operation(i, client, `k${x % KEYS}`);
+      try {
+        await operation(i, client, `k${x % KEYS}`);
+      } catch (error) {
+        if (measuring) {
+          errors[i]!.count++;
+          errors[i]!.sample ??= error instanceof Error ? error.message : String(error);
+        }
+        await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));
+        continue;
+      }
       if (measuring) histograms[i]!.record((performance.now() - started) * 1000);
     }
   };
@@ -150,6 +165,8 @@ async function measure(clusters: readonly AbCluster[], opts: AbOptions): Promise
         natsCpuMicrosPerOp: perProcess.at(-1)!,
         // Cumulative means; the warm-up is included, which both builds share.
         meanSyncMs: syncAfter[i]! || syncBefore[i]!,
+        errors: errors[i]!.count,
+        errorSample: errors[i]!.sample,
       };
     });
   } finally {
@@ -169,7 +186,8 @@ export function formatAb(opts: AbOptions, results: readonly AbResult[]): string 
   const [a, b] = results as [AbResult, AbResult];
   const row = (name: string, r: AbResult) =>
     `${name}  ${Math.round(r.opsPerSecond).toString().padStart(7)}/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  ` +
-    `CPU ${r.cpuMicrosPerOp.toFixed(0).padStart(5)} µs/op [${r.replicaCpuMicrosPerOp.map((v) => v.toFixed(0)).join(', ')}] + nats-server ${r.natsCpuMicrosPerOp.toFixed(0)}  sync ${r.meanSyncMs.toFixed(3)} ms  ${r.checkout}`;
+    `CPU ${r.cpuMicrosPerOp.toFixed(0).padStart(5)} µs/op [${r.replicaCpuMicrosPerOp.map((v) => v.toFixed(0)).join(', ')}] + nats-server ${r.natsCpuMicrosPerOp.toFixed(0)}  sync ${r.meanSyncMs.toFixed(3)} ms  ${r.checkout}` +
+    (r.errors > 0 ? `\n   ${r.errors} errors, e.g. ${r.errorSample}` : '');
   return [
     `${opts.transport} ${opts.op}, ${opts.clients} clients per build${opts.viaFollower ? ', through followers' : ''}`,
     row('A', a),
