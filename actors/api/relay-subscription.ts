@@ -6,8 +6,9 @@
 // them times out. Each subscription here is created with `max = batch` (`UNSUB <sid> <max>`), which
 // the server enforces on its side: it stops delivering to a subscription once `batch` messages went
 // to it, whether or not the client read them. The owner keeps the deliveries its open subscriptions
-// still accept at least `batch` + its demand (the most requests it held unanswered at once over the
-// last second), opening subscriptions of `batch` each whenever they fall below, so:
+// still accept at least `batch` + its demand (for the API server, the most requests it held
+// unanswered at once over the last one to two seconds), opening subscriptions of `batch` each
+// whenever they fall below, so:
 //   - an owner that stopped running is dropped by the server after at most 2 x `batch` requests
 //     beyond its recent demand;
 //   - a running owner never leaves a gap while its load changes slowly: with N clients waiting on it,
