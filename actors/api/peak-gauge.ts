@@ -20,10 +20,6 @@ export class PeakGauge {
     if (this.value > this.currentPeak) this.currentPeak = this.value;
   }
 
-  get current(): number {
-    return this.value;
-  }
-
   /** The highest value over the last one to two windows. */
   peak(): number {
     this.roll();

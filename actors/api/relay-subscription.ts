@@ -93,7 +93,8 @@ export class RelaySubscription {
     let accepting = 0;
     for (const open of this.live) accepting += this.batch - open.getReceived();
     const wanted = this.batch + Math.max(0, this.opts.demand?.() ?? 0);
-    for (; accepting < wanted && !this.closed && !this.nc.isClosed(); accepting += this.batch) this.open();
+    // open() does nothing once closed; the loop ends either way, `accepting` grows by a batch a turn.
+    for (; accepting < wanted; accepting += this.batch) this.open();
   }
 
   private drop(sub: Subscription): void {

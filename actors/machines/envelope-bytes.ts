@@ -59,6 +59,11 @@ export function writeEnvelopeBytes(
   return out;
 }
 
+/** Where writeEnvelopeBytes puts a command of `length` bytes: it comes first, after its key and bin header. */
+export function envelopeCommandOffset(length: number): number {
+  return 1 + KEY_COMMAND.length + binHeaderBytes(length);
+}
+
 function asciiKey(key: string): Uint8Array {
   const bytes = new Uint8Array(1 + key.length);
   bytes[0] = 0xa0 + key.length;

@@ -4,7 +4,7 @@
 // `command` is itself canonical msgpack, kept as bytes so a retry can be compared with the first
 // attempt without re-encoding it.
 
-import { badRequest, invariant } from './errors.ts';
+import { badRequest } from './errors.ts';
 import type { CommandRejectedCode } from './errors.ts';
 import {
   decodeUntrusted,
@@ -17,7 +17,7 @@ import {
 } from './codec.ts';
 import { isMachineName } from './types.ts';
 import { PlainEncoder } from '../codec/plain-msgpack.ts';
-import { writeEnvelopeBytes } from './envelope-bytes.ts';
+import { envelopeCommandOffset, writeEnvelopeBytes } from './envelope-bytes.ts';
 
 export const ENVELOPE_VERSION = 1;
 /** Idempotency keys are 1–256 bytes of UTF-8. */
@@ -56,10 +56,7 @@ export function idempotencyKeyProblem(key: unknown): string | null {
  * idempotency key, time or a command that is not plain data. Validate the command with its machine first.
  */
 export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
-  assertPlainCommand(envelope.command);
-  // The command's bytes are copied straight into the envelope: one allocation for the entry.
-  const command = commandScratch.encodeView(envelope.command) ?? encodeCanonical(envelope.command);
-  return encodeEncodedCommand(envelope.machine, envelope.logTimeMs, envelope.idempotencyKey, command);
+  return encodeEnvelope(envelope).bytes;
 }
 
 /**
@@ -68,17 +65,20 @@ export function encodeCommand(envelope: CommandEnvelope): Uint8Array {
  * `commandBytes` as a view into the bytes, exactly where decoding would find them.
  */
 export function encodeCommandDecoded(envelope: CommandEnvelope): { readonly bytes: Uint8Array; readonly decoded: DecodedEnvelope } {
-  const bytes = encodeCommand(envelope);
-  // Canonical order puts `command` first: map header, fixstr "command" (8 bytes), bin header, bytes.
-  const head = bytes[9];
-  const headerBytes = head === 0xc4 ? 2 : head === 0xc5 ? 3 : head === 0xc6 ? 5 : 0;
-  invariant(headerBytes > 0 && bytes[1] === 0xa7, 'encoded envelope does not start with its command bytes');
-  const length = headerBytes === 2 ? bytes[10]! : headerBytes === 3 ? (bytes[10]! << 8) | bytes[11]! : new DataView(bytes.buffer, bytes.byteOffset + 10, 4).getUint32(0);
-  const commandBytes = bytes.subarray(9 + headerBytes, 9 + headerBytes + length);
+  const { bytes, commandLength } = encodeEnvelope(envelope);
+  const start = envelopeCommandOffset(commandLength);
+  const commandBytes = bytes.subarray(start, start + commandLength);
   const { machine, logTimeMs, idempotencyKey, command } = envelope;
   const decoded: DecodedEnvelope =
     idempotencyKey !== undefined ? { machine, logTimeMs, idempotencyKey, command, commandBytes } : { machine, logTimeMs, command, commandBytes };
   return { bytes, decoded };
+}
+
+function encodeEnvelope(envelope: CommandEnvelope): { readonly bytes: Uint8Array; readonly commandLength: number } {
+  assertPlainCommand(envelope.command);
+  // The command's bytes are copied straight into the envelope: one allocation for the entry.
+  const command = commandScratch.encodeView(envelope.command) ?? encodeCanonical(envelope.command);
+  return { bytes: encodeEncodedCommand(envelope.machine, envelope.logTimeMs, envelope.idempotencyKey, command), commandLength: command.byteLength };
 }
 
 /** Encodes commands for encodeCommand (not the envelope's encoder: the view must outlive its call). */
