@@ -2,7 +2,8 @@
 // within each cell (the order rotating by round), and the report keeps one record per cell, the
 // round with the median throughput. Systems measured one after another on a shared VM can land in
 // different speed phases of the host; turns a few seconds apart, repeated, keep the ratio between two
-// systems from being decided by when each one happened to run.
+// systems from being decided by when each one happened to run. Targets pair the rounds instead
+// (targets.ts): Atlas's round i against the baseline's round i.
 
 import type { RunRecord } from './report-types.ts';
 

@@ -84,6 +84,21 @@ describe('evaluateTargets', () => {
     expect(httpPut!.ratio).toBe(2.5);
   });
 
+  it('holds a repeated cell to the median of its per-round ratios, and names both estimates', () => {
+    // Round 2 caught Atlas in a slow phase of the host and etcd in a fast one: the median rounds pair
+    // Atlas's 6,000 with etcd's 3,000 (2x), while round by round Atlas was 1.5x, 1.6x and 1.7x.
+    const atlas: RunRecord = { ...run('atlas-http', 'get', 64, 6_000, 5), roundThroughputs: [6_000, 4_800, 6_800] };
+    const etcd: RunRecord = { ...run('etcd-http', 'get', 64, 3_000, 9), roundThroughputs: [4_000, 3_000, 4_000] };
+    const httpGet = evaluateTargets([atlas, etcd], [], []).find((c) => c.id === 'http-get')!;
+    expect(httpGet.ratio).toBe(1.6);
+    expect(httpGet.status).toBe('FAIL');
+    expect(httpGet.measured).toContain('1.6x, the median of the rounds\' ratios 1.5x, 1.6x, 1.7x (2x between the median rounds)');
+    // Unequal round counts cannot be paired: the ratio of the median rounds decides.
+    const unpaired = evaluateTargets([atlas, { ...etcd, roundThroughputs: [4_000, 3_000] }], [], []).find((c) => c.id === 'http-get')!;
+    expect(unpaired.ratio).toBe(2);
+    expect(unpaired.status).toBe('PASS');
+  });
+
   it('fails idle RSS and failover above their limits, and refuses a kill of a non-leader', () => {
     const checks = evaluateTargets([], [{ system: 'atlas', label: 'r1', idleRssMb: 100.1, peakRssMb: 120 }], [{ ...failovers[0]!, failoverMs: 1_600 }]);
     expect(checks.find((c) => c.id === 'idle-rss')!.status).toBe('FAIL');
