@@ -1,5 +1,6 @@
 // `atlas dev` (what `npm start` runs): one nats-server (unless ATLAS_NATS_URL is set), N replica
-// processes and one gateway, data under ./.atlas. Ctrl-C stops everything cleanly.
+// processes and one gateway, data under ./.atlas. Ctrl-C stops everything cleanly; a second signal
+// during that stop kills the replicas and nats-server at once.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -54,14 +55,22 @@ export async function runDev(args: ParsedArgs): Promise<number> {
     ].join('\n'),
   );
   return new Promise<number>((resolveExit) =>
-    onShutdown(async () => {
-      stopping = true;
-      console.log('stopping the dev cluster...');
-      await gateway.stop();
-      await Promise.all([...children.values()].map((c) => stopChild(c)));
-      await nats?.stop();
-      resolveExit(0);
-    }),
+    onShutdown(
+      async () => {
+        stopping = true;
+        console.log('stopping the dev cluster...');
+        await gateway.stop();
+        await Promise.all([...children.values()].map((c) => stopChild(c)));
+        await nats?.stop();
+        resolveExit(0);
+      },
+      // A second signal (e.g. `pkill -f`, which also reaches tsx, which relays it): no replica or
+      // nats-server is left running on the dev ports. A SIGKILLed replica recovers from its log.
+      () => {
+        for (const child of children.values()) child.kill('SIGKILL');
+        nats?.kill('SIGKILL');
+      },
+    ),
   );
 }
 

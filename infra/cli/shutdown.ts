@@ -1,9 +1,14 @@
-// Clean shutdown on SIGINT/SIGTERM: runs the handler once; a second signal exits at once.
+// Clean shutdown on SIGINT/SIGTERM: runs the handler once; a second signal exits at once, after
+// `onForcedExit` (synchronous: it can only send signals, e.g. SIGKILL to child processes, so that
+// nothing this process started outlives it).
 
-export function onShutdown(handler: () => Promise<void>): void {
+export function onShutdown(handler: () => Promise<void>, onForcedExit?: () => void): void {
   let stopping = false;
   const run = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+    if (stopping) {
+      onForcedExit?.();
+      process.exit(130);
+    }
     stopping = true;
     handler().then(
       () => process.exit(0),
@@ -13,6 +18,6 @@ export function onShutdown(handler: () => Promise<void>): void {
       },
     );
   };
-  process.once('SIGINT', run);
-  process.once('SIGTERM', run);
+  process.on('SIGINT', run);
+  process.on('SIGTERM', run);
 }
