@@ -649,11 +649,14 @@ export class Replica {
       return;
     }
     this.compactionHeldLogged = false;
+    const started = performance.now();
     const snapshot = this.core.compact(status.applied, this.machines.snapshot());
     this.ledger.anchor(snapshot.meta);
     this.opts.logStore.saveSnapshot(snapshot);
+    const built = performance.now();
     await this.opts.logStore.sync();
-    this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes)`);
+    const ms = (t: number) => t.toFixed(1);
+    this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes; built in ${ms(built - started)} ms, durable ${ms(performance.now() - built)} ms later)`);
   }
 
   /** Logs once when a replica that started with an empty log may vote again (actors/raft/blank-start.ts). */
