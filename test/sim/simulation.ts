@@ -165,7 +165,7 @@ class Simulation implements Cluster, NodeEnv {
     this.faults.healAll();
     this.faults.restartAll();
     this.network.setFaults(RELIABLE_NETWORK);
-    const budgetSteps = this.profile.convergeTicks * this.profile.tickEverySteps[1] + this.snapshotCatchUpSteps();
+    const budgetSteps = this.profile.convergeTicks * this.profile.tickEverySteps[1] + this.snapshotCatchUpSteps() + this.logCatchUpSteps();
     const deadline = this.time + budgetSteps;
     let pending: { node: SimNode; incarnation: number; commandId: number; index: number } | null = null;
     let ackedAt = -1;
@@ -219,12 +219,35 @@ class Simulation implements Cluster, NodeEnv {
    */
   private snapshotCatchUpSteps(): number {
     // The state holds at most one 4-byte command id per log entry (CommandLog.encode).
-    const entries = Math.max(...this.nodes.map((n) => n.raft?.status().lastIndex ?? 0), ...this.nodes.map((n) => n.sm.commands.length));
+    const entries = this.largestLog();
     const chunks = Math.ceil((12 + 4 * entries) / (this.profile.core.snapshotChunkBytes ?? 256 * 1024));
+    return Math.ceil(2 * chunks * this.roundTripSteps());
+  }
+
+  /**
+   * Steps for a member that is behind by the log (at most the largest log any replica holds) to get
+   * it by Appends: a profile can allow a single entry per Append (`maxAppendBytes` below two entries)
+   * and a single Append in flight, so one entry per round trip.
+   */
+  private logCatchUpSteps(): number {
+    const { maxAppendBytes, maxInflight } = this.profile.core;
+    // Raft's log counts an entry's data plus 32 bytes; a command's data is at most 4 + 39 bytes.
+    const entriesPerAppend = Math.max(1, Math.floor((maxAppendBytes ?? 1 << 20) / (32 + 4 + 39)));
+    const appendsPerRoundTrip = Math.max(1, maxInflight ?? 64);
+    const roundTrips = Math.ceil(this.largestLog() / (entriesPerAppend * appendsPerRoundTrip));
+    return Math.ceil(roundTrips * this.roundTripSteps());
+  }
+
+  /** Entries in the largest log or state any replica holds. */
+  private largestLog(): number {
+    return Math.max(...this.nodes.map((n) => n.raft?.status().lastIndex ?? 0), ...this.nodes.map((n) => n.sm.commands.length));
+  }
+
+  /** The healed network's slowest round trip plus an average sync. */
+  private roundTripSteps(): number {
     const { maxSyncSteps, slowSyncRate, slowSyncSteps } = this.profile.disk;
     const averageSyncSteps = (1 - slowSyncRate) * (maxSyncSteps / 2) + slowSyncRate * ((maxSyncSteps + slowSyncSteps) / 2);
-    const roundTripSteps = 2 * RELIABLE_NETWORK.maxDelaySteps + averageSyncSteps + 1;
-    return Math.ceil(2 * chunks * roundTripSteps);
+    return 2 * RELIABLE_NETWORK.maxDelaySteps + averageSyncSteps + 1;
   }
 
   private allMembersApplied(leader: SimNode, index: number): boolean {
