@@ -67,6 +67,12 @@ export class SimDisk {
     return this.snapshotIndex() + this.entries.length;
   }
 
+  /** The last durable entry's index and term (the snapshot's when the log after it is empty). */
+  durableLast(): { index: number; term: number } {
+    const index = this.durableLastIndex();
+    return { index, term: this.termAt(index) ?? 0 };
+  }
+
   /**
    * Whether the durable log holds the entry `index`/`term` (and so, by log matching, everything before
    * it), or a snapshot at or past `index` (snapshots hold committed state only).

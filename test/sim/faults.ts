@@ -96,14 +96,22 @@ export class FaultSchedule {
     this.restartAt[victim.index] = this.cluster.now() + intIn(this.rng, this.profile.downSteps[0], this.profile.downSteps[1]);
   }
 
-  /** Whether `victim`'s disk can go without taking a committed entry or a second blank start with it. */
+  /**
+   * Whether `victim`'s disk can go without taking a committed entry or a second blank start with it.
+   * Entries it acknowledged count as committed: an AppendResponse still in flight when the disk goes
+   * can commit them afterwards, on the strength of a copy that no longer exists (no replication
+   * protocol survives that: the fault model is losing a disk whose entries others hold).
+   */
   private mayLoseDisk(victim: SimNode): boolean {
     const { checker } = this.cluster;
     const committed = checker.maxCommitSeen;
     const term = checker.committedEntry(committed)?.term ?? 0;
-    // The committed entry itself, not just a log as long: a replica can hold other, uncommitted
-    // entries of an older term at those indexes.
-    return this.cluster.nodes.every((n) => n === victim || (n.raft !== null && !n.raft.blankStart && n.disk.durablyHolds(committed, term)));
+    const acked = victim.disk.durableLast();
+    // The entries themselves, not just logs as long: a replica can hold other, uncommitted entries of
+    // an older term at those indexes.
+    return this.cluster.nodes.every(
+      (n) => n === victim || (n.raft !== null && !n.raft.blankStart && n.disk.durablyHolds(committed, term) && n.disk.durablyHolds(acked.index, acked.term)),
+    );
   }
 
   private partition(): void {
