@@ -258,7 +258,18 @@ export class Raft {
       const keepsTerm = m.type === 'PreVote' || (m.type === 'PreVoteResponse' && !m.reject);
       if (!keepsTerm) {
         const fromLeader = m.type === 'Append' || m.type === 'Heartbeat' || m.type === 'InstallSnapshot';
+        // A follower's election timer restarts when it hears from a leader or grants a vote (Raft
+        // §5.2), not when a campaign merely carries a higher term: a follower that turns down stale
+        // candidates one after another keeps counting toward its own campaign, so they cannot hold
+        // off the replica whose log can win (without pre-vote they otherwise livelock elections).
+        const keepsTimer = m.type === 'Vote' && this.role === 'follower';
+        const elapsed = this.electionElapsed;
+        const timeout = this.randomizedElectionTimeout;
         this.becomeFollower(m.term, fromLeader ? m.from : null);
+        if (keepsTimer) {
+          this.electionElapsed = elapsed;
+          this.randomizedElectionTimeout = timeout;
+        }
       }
     } else if (m.term < this.term) {
       if (m.type === 'Append' || m.type === 'Heartbeat') {

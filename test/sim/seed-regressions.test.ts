@@ -1,20 +1,33 @@
-// The convergence check's budget covers a follower that catches up by the log one entry per round
-// trip: the figure-eight bias allows one entry per Append (maxAppendBytes 40) and one Append in flight,
-// with slow disks, so a follower cut off for a while is still catching up when a budget sized only for
-// elections and snapshots ran out. These seeds reported "no new command applied on every member" while
-// the lagging follower applied an entry every ~17 steps; with the log term in the budget they converge
-// and every invariant holds.
+// Seeds that once failed, each replayed with the bias it failed under; every invariant must hold and
+// the cluster must converge. What each one caught:
+//   - slow log catch-up (figure-eight: one entry per Append, one Append in flight, slow disks; and a
+//     disk-loss seed): the convergence budget ran out while the lagging follower applied an entry every
+//     ~17 steps; the budget now has a log catch-up term;
+//   - stale candidates (pre-vote off): replicas with short logs campaigned in turn and every higher
+//     term reset the up-to-date followers' election timers, so no election could succeed; a follower
+//     now keeps its timer when it turns a campaign down (Raft §5.2);
+//   - a disk lost with an acknowledgement in flight: the ack arrived after the wipe and committed
+//     entries that then lived on one replica; the simulator now loses a disk only when every other
+//     replica holds what it acknowledged.
 
 import { expect, it } from 'vitest';
-import { figureEight } from './biases.ts';
+import { diskLossHeavy, figureEight, fiveVoters } from './biases.ts';
+import type { ProfileBias } from './profile.ts';
 import { runSimulation } from './simulation.ts';
 import { formatFailure } from './soak.ts';
 
-const SLOW_CATCH_UP_SEEDS = [9100036, 9100096, 9100162, 9100250, 9100252, 9100263, 9100294];
+const REGRESSIONS: readonly { caught: string; bias: ProfileBias; seeds: readonly number[] }[] = [
+  { caught: 'slow log catch-up', bias: figureEight, seeds: [9100036, 9100096, 9100162, 9100250, 9100252, 9100263, 9100294] },
+  { caught: 'stale candidates', bias: fiveVoters, seeds: [6007784] },
+  { caught: 'slow log catch-up', bias: diskLossHeavy, seeds: [5008018] },
+  { caught: 'disk lost with an ack in flight', bias: diskLossHeavy, seeds: [5002969] },
+];
 
-it('figure-eight seeds whose followers catch up one entry per round trip converge', () => {
-  for (const seed of SLOW_CATCH_UP_SEEDS) {
-    const result = runSimulation({ seed, bias: figureEight });
-    expect(result.failure, formatFailure(result)).toBeNull();
-  }
-}, 60_000);
+for (const { caught, bias, seeds } of REGRESSIONS) {
+  it(`${caught}: seeds ${seeds.join(', ')} keep every invariant and converge`, () => {
+    for (const seed of seeds) {
+      const result = runSimulation({ seed, bias });
+      expect(result.failure, formatFailure(result)).toBeNull();
+    }
+  }, 60_000);
+}
