@@ -263,13 +263,7 @@ export class Raft {
         // candidates one after another keeps counting toward its own campaign, so they cannot hold
         // off the replica whose log can win (without pre-vote they otherwise livelock elections).
         const keepsTimer = m.type === 'Vote' && this.role === 'follower';
-        const elapsed = this.electionElapsed;
-        const timeout = this.randomizedElectionTimeout;
-        this.becomeFollower(m.term, fromLeader ? m.from : null);
-        if (keepsTimer) {
-          this.electionElapsed = elapsed;
-          this.randomizedElectionTimeout = timeout;
-        }
+        this.becomeFollower(m.term, fromLeader ? m.from : null, keepsTimer);
       }
     } else if (m.term < this.term) {
       if (m.type === 'Append' || m.type === 'Heartbeat') {
@@ -551,9 +545,10 @@ export class Raft {
   // -------------------------------------------------------------------------------------------------
   // Roles
 
-  private becomeFollower(term: number, leader: NodeId | null): void {
+  /** `keepElectionTimer`: a follower adopting a campaign's term keeps counting toward its own (see step). */
+  private becomeFollower(term: number, leader: NodeId | null, keepElectionTimer = false): void {
     const wasLeader = this.role === 'leader';
-    this.reset(term);
+    this.reset(term, keepElectionTimer);
     this.role = 'follower';
     this.setLeader(leader);
     this.stepRole = (m) => this.stepFollower(m);
@@ -592,15 +587,17 @@ export class Raft {
     this.pendingConfigIndex = this.log.lastIndex();
   }
 
-  private reset(term: number): void {
+  private reset(term: number, keepElectionTimer = false): void {
     if (term !== this.term) {
       this.term = term;
       this.vote = null;
     }
     this.setLeader(null);
-    this.electionElapsed = 0;
+    if (!keepElectionTimer) {
+      this.electionElapsed = 0;
+      this.randomizedElectionTimeout = this.opts.electionTicks + this.opts.rng.nextInt(this.opts.electionTicks);
+    }
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.opts.electionTicks + this.opts.rng.nextInt(this.opts.electionTicks);
     this.votes.clear();
     this.leadTransferee = null;
     this.incomingSnapshot = null;
