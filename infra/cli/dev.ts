@@ -43,7 +43,16 @@ export async function runDev(args: ParsedArgs): Promise<number> {
     });
     children.set(id, child);
   }
-  const gateway = await startGatewayHost({ cluster, natsUrl, httpPort });
+  let gateway: Awaited<ReturnType<typeof startGatewayHost>>;
+  try {
+    gateway = await startGatewayHost({ cluster, natsUrl, httpPort });
+  } catch (error) {
+    // E.g. the gateway port is taken: leave nothing running behind the error.
+    stopping = true;
+    await Promise.all([...children.values()].map((c) => stopChild(c)));
+    await nats?.stop();
+    throw error;
+  }
   console.log(
     [
       `Atlas dev cluster "${cluster}" is up`,

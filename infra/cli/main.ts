@@ -73,7 +73,12 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) console.error(`atlas: ${error.message}`);
     else if (error instanceof NatsServerMissingError || error instanceof StorageCorruptionError) console.error(`atlas: ${error.message}`);
+    else if (isAddressInUse(error)) console.error(`atlas: ${error.address}:${error.port} is already in use: stop what listens there or choose another port with --http`);
     else console.error(`atlas: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );
+
+function isAddressInUse(error: unknown): error is { address: string; port: number } {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
+}

@@ -26,7 +26,10 @@ export async function startGatewayHost(opts: GatewayHostOptions): Promise<Gatewa
   const backend = createNatsBackend({ nc, cluster: opts.cluster });
   const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
   const host = opts.httpHost ?? '127.0.0.1';
-  const server = await serveApp(app, opts.httpPort, host);
+  const server = await serveApp(app, opts.httpPort, host).catch(async (error: unknown) => {
+    await nc.close().catch(() => {});
+    throw error;
+  });
   return {
     url: `http://${host}:${opts.httpPort}`,
     stop: async () => {

@@ -8,12 +8,19 @@ import { nodeHostBindings } from './incoming-body.ts';
 
 type AnyHono = Hono<any, any, any>;
 
-/** Listens on host:port and resolves once the server accepts connections. */
+/**
+ * Listens on host:port and resolves once the server accepts connections; rejects with the listen
+ * error (e.g. EADDRINUSE) instead of letting it crash the process.
+ */
 export function serveApp(app: AnyHono, port: number, hostname: string): Promise<ServerType> {
-  return new Promise<ServerType>((resolve) => {
+  return new Promise<ServerType>((resolve, reject) => {
     const server = serve(
       { fetch: (request: Request, env: HttpBindings | Http2Bindings) => app.fetch(request, nodeHostBindings(env as { incoming: IncomingMessage })), port, hostname },
-      () => resolve(server),
+      () => {
+        server.off('error', reject);
+        resolve(server);
+      },
     );
+    server.once('error', reject);
   });
 }

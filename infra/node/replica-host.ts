@@ -118,7 +118,13 @@ async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
   if (opts.httpPort !== undefined) {
     const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
     const host = opts.httpHost ?? '127.0.0.1';
-    server = await serveApp(app, opts.httpPort, host);
+    server = await serveApp(app, opts.httpPort, host).catch(async (error: unknown) => {
+      // E.g. the port is taken: the replica started above stops before the error reaches the caller.
+      services.stop();
+      await replica.stop();
+      await nc.close().catch(() => {});
+      throw error;
+    });
     httpUrl = `http://${host}:${opts.httpPort}`;
   }
 

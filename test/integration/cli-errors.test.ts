@@ -4,7 +4,8 @@
 // `atlas replica` on a data directory a live replica holds is refused the same way; once the holder
 // is killed, a replica starts on that directory again.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -80,6 +81,30 @@ describe('CLI errors with real processes', () => {
     expect(line).toMatch(/ATLAS_NATS_URL/);
     // Nothing was left serving.
     await expect(fetch(`http://127.0.0.1:${httpPort}/health`)).rejects.toThrow();
+  });
+
+  it('atlas replica and atlas dev on a taken HTTP port exit non-zero with one line naming the port, leaving nothing running', async () => {
+    const [takenPort] = await freePorts(1);
+    const holder = createServer();
+    await new Promise<void>((ok) => holder.listen(takenPort, '127.0.0.1', () => ok()));
+    try {
+      const replica = await runAtlas(['replica', '--id', 'r1', '--peers', 'r1', '--cluster', 'clierr-port', '--nats', nats.url, '--data', join(scratch, 'port-r1'), '--http', String(takenPort)], cleanEnv());
+      console.log(`atlas replica on a taken port: exit ${replica.code} after ${replica.elapsedMs} ms: ${replica.output.trim()}`);
+      expect(replica.signal).toBeNull();
+      expect(replica.code).toBe(1);
+      expect(lines(replica.output).at(-1)).toBe(`atlas: 127.0.0.1:${takenPort} is already in use: stop what listens there or choose another port with --http`);
+
+      // atlas dev whose gateway port is taken: its replicas (on the ports after it) are stopped again.
+      const devData = join(scratch, 'port-dev');
+      const dev = await runAtlas(['dev', '--http', String(takenPort), '--data', devData], { ...cleanEnv(), ATLAS_NATS_URL: nats.url, ATLAS_CLUSTER: 'clierr-dev' });
+      expect(dev.signal).toBeNull();
+      expect(dev.code).toBe(1);
+      expect(lines(dev.output).at(-1)).toBe(`atlas: 127.0.0.1:${takenPort} is already in use: stop what listens there or choose another port with --http`);
+      const survivors = spawnSync('pgrep', ['-f', '--', `--data ${devData}`], { encoding: 'utf8' }).stdout.trim();
+      expect(survivors).toBe('');
+    } finally {
+      await new Promise<void>((ok) => holder.close(() => ok()));
+    }
   });
 
   it('atlas replica on a log segment with a corrupted record in the middle exits non-zero naming the file and offset', async () => {

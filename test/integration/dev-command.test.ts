@@ -31,7 +31,8 @@ afterAll(async () => {
 /** `count` consecutive free loopback ports (atlas dev takes --http P for the gateway, P+1.. for replicas). */
 async function consecutiveFreePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    // Below the kernel's ephemeral range (32768+), where other tests' outgoing connections take ports.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const held: ReturnType<typeof createServer>[] = [];
     try {
       for (let i = 0; i < count; i++) {
@@ -68,7 +69,18 @@ async function startDev(name: string): Promise<DevProcess> {
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   const replicaUrls = Array.from({ length: REPLICAS }, (_, i) => `http://127.0.0.1:${base + i + 1}`);
-  await waitUntil('atlas dev with a leader', () => /leader at term/.test(output), 60_000);
+  // Fails at once, with everything atlas dev printed, if it exits before a leader is elected.
+  const exitedEarly = exited.then((e) => {
+    throw new Error(`atlas dev exited early (${JSON.stringify(e)})`);
+  });
+  try {
+    await Promise.race([waitUntil('atlas dev with a leader', () => /leader at term/.test(output), 60_000), exitedEarly]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\natlas dev output:\n${output}`);
+  } finally {
+    exitedEarly.catch(() => {});
+  }
   return { child, replicaUrls, output: () => output, exited };
 }
 
