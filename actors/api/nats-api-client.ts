@@ -2,18 +2,21 @@
 // forwarding writes). "No responders" means no leader is serving the API right now: the request was
 // not delivered, so it is retried until the deadline, then answered 503. A request that timed out
 // after delivery has an unknown outcome: 504, unless the call is safe to send again (a read, or a write
-// with an idempotency key: retry-safety.ts). Such calls wait at most `attemptMs` for each attempt and
-// then try again, until their deadline: a leader that died without closing its connection keeps its
+// with an idempotency key: retry-safety.ts). Such calls send another attempt after `attemptMs` without
+// an answer (the first stays live: whichever is answered first wins), until their deadline: a leader that died without closing its connection keeps its
 // subscription in the API queue group until nats-server notices, and a request the server hands to
-// it is never answered, while another attempt likely reaches the live leader. Each call is one
-// request; wrap it in createBatchingCall (batch.ts) to send the calls of a turn as one.
+// it is never answered, while another attempt likely reaches the live leader. A leader too slow to
+// answer within an attempt is not sent copies: retry-policy.ts retries only while other answers come
+// back quickly, and within a budget; otherwise the attempt waits for the whole deadline left.
+// Each call is one request; wrap it in createBatchingCall (batch.ts) to send the calls of a turn as one.
 
-import { headers as natsHeaders, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import { headers as natsHeaders, type Msg, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import { ApiErrorCode } from './errors.ts';
 import type { ApiCall, ApiReply } from './ops.ts';
 import { TIMEOUT_HEADER } from './nats-api-server.ts';
 import { decodeReply, encodeRequest } from './wire.ts';
 import { apiSubject } from '../transport/subjects.ts';
+import { RetryPolicy } from './retry-policy.ts';
 import { isRetrySafe } from './retry-safety.ts';
 
 export interface NatsApiClientOptions {
@@ -24,49 +27,92 @@ export interface NatsApiClientOptions {
   readonly retryStepMs?: number;
   /** How long a retry-safe call waits for one attempt's reply before sending it again. */
   readonly attemptMs?: number;
+  /** Shared by every call of this client; default options DEFAULT_RETRY_POLICY. */
+  readonly retryPolicy?: RetryPolicy;
 }
 
 export const DEFAULT_ATTEMPT_MS = 1_000;
 
+/** How one attempt ended. */
+type Attempt =
+  | { readonly kind: 'answered'; readonly msg: Msg }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'timed-out' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
 export function createNatsApiCall(opts: NatsApiClientOptions): ApiCall {
   const retryStepMs = opts.retryStepMs ?? 25;
-  const retrySafeAttemptMs = opts.attemptMs ?? DEFAULT_ATTEMPT_MS;
+  const attemptMs = opts.attemptMs ?? DEFAULT_ATTEMPT_MS;
+  const policy = opts.retryPolicy ?? new RetryPolicy();
   return async (op, request, options) => {
     const deadline = Date.now() + options.timeoutMs;
     const body = encodeRequest(opts.clock ? { ...request, clock: Math.max(Number(request.clock ?? 0), opts.clock.now()) } : request);
-    const attemptMs = isRetrySafe(op, request) ? retrySafeAttemptMs : Infinity;
-    let attemptTimedOut = false;
+    const retrySafe = isRetrySafe(op, request);
+    policy.sent();
+    /** Attempts sent and not yet ended; each waits for its reply until the deadline. */
+    const pending = new Set<Promise<Attempt>>();
+    let delivered = false;
+    const send = (remaining: number) => {
+      const h = natsHeaders();
+      // The server's budget is the whole remaining deadline: a slow leader still finishes the attempt.
+      h.set(TIMEOUT_HEADER, String(Math.max(1, remaining - 5)));
+      const sentAt = Date.now();
+      const attempt: Promise<Attempt> = opts.nc.request(apiSubject(opts.cluster, op), body, { timeout: remaining, headers: h }).then(
+        (msg): Attempt => {
+          policy.answered(Date.now() - sentAt);
+          return { kind: 'answered', msg };
+        },
+        (error: unknown): Attempt => (isNoResponders(error) ? { kind: 'refused' } : isTimeout(error) ? { kind: 'timed-out' } : { kind: 'failed', error }),
+      );
+      pending.add(attempt);
+      void attempt.then(() => pending.delete(attempt));
+    };
+    let mayHedge = retrySafe;
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        if (attemptTimedOut) return timedOut(op, options.timeoutMs, opts);
-        return unavailable('no leader is serving the API', opts);
+      if (pending.size === 0) {
+        // A delivered attempt of a call that is not retry-safe is never sent again.
+        if (remaining <= 0 || (delivered && !retrySafe)) return delivered ? timedOut(op, options.timeoutMs, opts) : unavailable('no leader is serving the API', opts);
+        send(remaining);
       }
-      const h = natsHeaders();
-      // The server's budget is the whole remaining deadline: a slow leader still finishes the first attempt.
-      h.set(TIMEOUT_HEADER, String(Math.max(1, remaining - 5)));
-      const waitMs = Math.min(remaining, attemptMs);
-      try {
-        const msg = await opts.nc.request(apiSubject(opts.cluster, op), body, { timeout: waitMs, headers: h });
-        const reply = decodeReply(msg.data) as ApiReply;
-        if (opts.clock) opts.clock.observe(reply.lamport);
-        return reply;
-      } catch (error) {
-        if (isNoResponders(error)) {
-          await new Promise((r) => setTimeout(r, Math.min(retryStepMs, Math.max(0, deadline - Date.now()))));
-          continue;
+      // A retry-safe call looks again after `attemptMs` without an answer, others wait for the deadline.
+      const ended = await firstOf([...pending], mayHedge && remaining > attemptMs ? attemptMs : null);
+      if (ended === null) {
+        // Unanswered so far: another attempt (the first stays live) if the policy allows it, else
+        // the attempts already sent are waited for.
+        if (policy.mayRetry(attemptMs)) send(deadline - Date.now());
+        else mayHedge = false;
+        continue;
+      }
+      switch (ended.kind) {
+        case 'answered': {
+          const reply = decodeReply(ended.msg.data) as ApiReply;
+          if (opts.clock) opts.clock.observe(reply.lamport);
+          return reply;
         }
-        if (isTimeout(error)) {
-          if (waitMs < remaining) {
-            attemptTimedOut = true;
-            continue;
-          }
-          return timedOut(op, options.timeoutMs, opts);
-        }
-        return unavailable(`cannot reach the cluster over NATS: ${error instanceof Error ? error.message : String(error)}`, opts);
+        case 'refused':
+          // Not delivered: no leader serves the group right now. Try again shortly, until the deadline.
+          if (pending.size === 0) await new Promise((r) => setTimeout(r, Math.min(retryStepMs, Math.max(0, deadline - Date.now()))));
+          break;
+        case 'timed-out':
+          // Every attempt waits until the deadline: the last one to time out ends the call.
+          delivered = true;
+          if (pending.size === 0) return timedOut(op, options.timeoutMs, opts);
+          break;
+        case 'failed':
+          if (pending.size === 0) return unavailable(`cannot reach the cluster over NATS: ${ended.error instanceof Error ? ended.error.message : String(ended.error)}`, opts);
+          break;
       }
     }
   };
+}
+
+/** The first of `attempts` to end, or null after `withinMs` (never, when null) with none ended. */
+function firstOf(attempts: readonly Promise<Attempt>[], withinMs: number | null): Promise<Attempt | null> {
+  if (withinMs === null) return Promise.race(attempts);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), withinMs)));
+  return Promise.race([...attempts, elapsed]).finally(() => clearTimeout(timer));
 }
 
 function isNoResponders(error: unknown): boolean {
