@@ -1,13 +1,16 @@
 // An ApiCall that reaches the leader over NATS request/reply (used by gateways and by followers
 // forwarding writes). "No responders" means no leader is serving the API right now: the request was
 // not delivered, so it is retried until the deadline, then answered 503. A request that timed out
-// after delivery has an unknown outcome: 504, unless the call is safe to send again (a read, or a write
-// with an idempotency key: retry-safety.ts). Such calls send another attempt after `attemptMs` without
-// an answer (the first stays live: whichever is answered first wins), until their deadline: a leader that died without closing its connection keeps its
-// subscription in the API queue group until nats-server notices, and a request the server hands to
-// it is never answered, while another attempt likely reaches the live leader. A leader too slow to
-// answer within an attempt is not sent copies: retry-policy.ts retries only while other answers come
-// back quickly, and within a budget; otherwise the attempt waits for the whole deadline left.
+// after delivery has an unknown outcome: 504.
+//
+// Unless the call is safe to send again (a read, or a write with an idempotency key: retry-safety.ts):
+// then another attempt goes out after `attemptMs` without an answer, the first staying live (the first
+// answer wins), until the deadline. A leader that died without closing its connection keeps its
+// subscription in the API queue group until nats-server notices, and a request handed to it is never
+// answered, while another attempt likely reaches the live leader. A leader merely too slow to answer
+// within an attempt is not sent copies: retry-policy.ts allows another attempt only while other answers
+// come back quickly, and within a budget; otherwise the attempts already sent are waited for.
+//
 // Each call is one request; wrap it in createBatchingCall (batch.ts) to send the calls of a turn as one.
 
 import { headers as natsHeaders, type Msg, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
