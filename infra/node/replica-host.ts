@@ -115,25 +115,22 @@ async function startLocked(opts: ReplicaHostOptions): Promise<ReplicaHost> {
 
   let server: ServerType | null = null;
   let httpUrl: string | null = null;
-  if (opts.httpPort !== undefined) {
-    const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
-    const host = opts.httpHost ?? '127.0.0.1';
-    server = await serveApp(app, opts.httpPort, host).catch(async (error: unknown) => {
-      // E.g. the port is taken: the replica started above stops before the error reaches the caller.
-      services.stop();
-      await replica.stop();
-      await nc.close().catch(() => {});
-      throw error;
-    });
-    httpUrl = `http://${host}:${opts.httpPort}`;
-  }
-
   const stop = async () => {
     services.stop();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     await replica.stop();
     await nc.drain().catch(() => {});
   };
+  if (opts.httpPort !== undefined) {
+    const app = createApp({ backend, ...(opts.token ? { token: opts.token } : {}) });
+    const host = opts.httpHost ?? '127.0.0.1';
+    server = await serveApp(app, opts.httpPort, host).catch(async (error: unknown) => {
+      // E.g. the port is taken: the replica started above stops before the error reaches the caller.
+      await stop();
+      throw error;
+    });
+    httpUrl = `http://${host}:${opts.httpPort}`;
+  }
   return { replica, nc, httpUrl, stop };
 }
 
