@@ -1,7 +1,8 @@
 // The NATS API client against a real nats-server whose API queue group holds a live responder and a
 // "zombie": a subscription whose owner never answers (a leader that died without its connection
-// closing). Reads and writes with an idempotency key are sent again after an unanswered attempt and
-// all succeed; a write without one is never sent twice, so some of those time out (outcome unknown).
+// closing). Reads and writes with an idempotency key get another attempt after an unanswered one and
+// all succeed; a write without one is never sent twice, so some of those time out (outcome unknown);
+// the retry budget caps the extra attempts; and a leader that is merely slow is sent each request once.
 
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterEach, describe, expect, it } from 'vitest';
