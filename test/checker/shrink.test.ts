@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../faults/checker/check.ts';
 import type { History, HistoryEntry, PutEntry } from '../faults/checker/history.ts';
-import { cas, get, history, ok, put } from './dsl.ts';
+import { cas, del, get, history, ok, put } from './dsl.ts';
 import { generateLinearizableHistory } from './generate.ts';
 
 /**
@@ -58,6 +58,30 @@ describe('counterexamples', () => {
         'p1  put x=b    [2.0ms .. 3.0ms] ok',
         'p3  cas x b->c [3.0ms .. 4.0ms] ok',
         'p2  get x      [5.0ms .. 6.0ms] ok -> b',
+      ].join('\n'),
+    ]);
+  });
+
+  it('keeps the delete that explains a later deleted=false, so the counterexample still holds the stale read', () => {
+    // The get reads p after the delete returned: stale. Dropping that delete (and with it the put and
+    // its reader) would leave "cas absent->c, delete deleted=false", which fails only because the
+    // delete that made the key absent was taken out.
+    const checked = checkHistory(
+      history(
+        [9, 0, 1, cas('x', null, 'c'), ok()],
+        [13, 2, 4, put('x', 'p'), ok()],
+        [3, 3, 5, del('x'), ok({ deleted: true })],
+        [5, 6, 7, get('x'), ok('p')],
+        [15, 8, 9, del('x'), ok({ deleted: false })],
+      ),
+    );
+    expect(checked.failures.map((f) => f.counterexample)).toEqual([
+      [
+        'p9   cas x absent->c [0.0ms .. 1.0ms] ok',
+        'p13  put x=p         [2.0ms .. 4.0ms] ok',
+        'p3   delete x        [3.0ms .. 5.0ms] ok deleted=true',
+        'p5   get x           [6.0ms .. 7.0ms] ok -> p',
+        'p15  delete x        [8.0ms .. 9.0ms] ok deleted=false',
       ].join('\n'),
     ]);
   });

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from './history.ts';
-import { contentToken, observedContents, writtenContents, type Content } from './observations.ts';
+import { contentToken, finalContents, observedContents, writtenContents, type Content } from './observations.ts';
 
 /**
  * Shrinks a non-linearizable sub-history to a small one that fails for the same reason. A candidate
@@ -9,7 +9,11 @@ import { contentToken, observedContents, writtenContents, type Content } from '.
  *   as a delete that reports a value nobody wrote any more;
  * - no operation is left reading a value whose every writer was removed: removing a writer also
  *   removes its readers, so a stale read stays "write, overwrite, stale read" instead of becoming a
- *   bare read of a value nobody wrote.
+ *   bare read of a value nobody wrote;
+ * - when the frontier operation saw a key absent, no delete that may have caused that absence is
+ *   removed (absenceGuard): absence has many writers, so the rule above cannot protect it, and
+ *   dropping the delete that explains "deleted=false" would turn a stale read elsewhere into a
+ *   counterexample made of writes that are linearizable together.
  * Operations are taken in call order. First everything called after the frontier operation returned
  * goes; then everything but the last 8, 16, 32, ... operations, the first window that still fails;
  * then delta debugging: halving chunks, then single operations, until no single removal is kept
@@ -35,7 +39,9 @@ export function shrinkHistory(
   deadlinePassed: () => boolean,
 ): ShrinkResult {
   const writtenAtStart = new Set(failing.flatMap(writtenValues));
+  const keepsAbsence = absenceGuard(failing, frontier);
   const stillFails = (candidate: readonly HistoryEntry[]) => {
+    if (!keepsAbsence(candidate)) return false;
     const failure = probe(candidate);
     return failure !== undefined && failure.frontier === frontier;
   };
@@ -72,6 +78,37 @@ export function shrinkHistory(
     if (chunk === 1 && !removedAny) return { entries: current, minimal: true };
     chunk = Math.max(1, Math.floor(chunk / 2));
   }
+}
+
+/**
+ * For a frontier that observed keys absent: whether a candidate keeps every delete of those keys that
+ * may have taken effect before the frontier. A delete may go when it was called after the frontier
+ * returned, or when a completed write of the same key that the candidate keeps was called after the
+ * delete returned and returned before the frontier was called (it definitely came in between).
+ */
+function absenceGuard(failing: readonly HistoryEntry[], frontier: HistoryEntry | undefined): (candidate: readonly HistoryEntry[]) => boolean {
+  const keys = new Set(frontier === undefined ? [] : observedContents(frontier).filter(([, value]) => value === null).map(([key]) => key));
+  if (frontier === undefined || keys.size === 0) return () => true;
+  const deletesBefore = failing.filter(
+    (entry) => entry !== frontier && entry.call <= frontier.ret && writtenContents(entry).some(([key, value]) => value === null && keys.has(key)),
+  );
+  if (deletesBefore.length === 0) return () => true;
+  return (candidate) => {
+    const kept = new Set(candidate);
+    // Per key, the latest call among kept completed writes of it that returned before the frontier's call.
+    const latestCall = new Map<string, number>();
+    for (const entry of candidate) {
+      if (entry.ret >= frontier.call) continue;
+      for (const [key] of finalContents(entry)) {
+        if (keys.has(key)) latestCall.set(key, Math.max(latestCall.get(key) ?? -Infinity, entry.call));
+      }
+    }
+    return deletesBefore.every(
+      (entry) =>
+        kept.has(entry) ||
+        writtenContents(entry).every(([key, value]) => value !== null || !keys.has(key) || entry.ret < (latestCall.get(key) ?? -Infinity)),
+    );
+  };
 }
 
 /** `entries` minus `removed` and, transitively, the readers of values left with no writer. */
