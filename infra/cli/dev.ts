@@ -43,16 +43,17 @@ export async function runDev(args: ParsedArgs): Promise<number> {
     });
     children.set(id, child);
   }
-  let gateway: Awaited<ReturnType<typeof startGatewayHost>>;
-  try {
-    gateway = await startGatewayHost({ cluster, natsUrl, httpPort });
-  } catch (error) {
-    // E.g. the gateway port is taken: leave nothing running behind the error.
+  /** Stops the replicas, then nats-server (if this command started it). */
+  const stopCluster = async () => {
     stopping = true;
     await Promise.all([...children.values()].map((c) => stopChild(c)));
     await nats?.stop();
+  };
+  const gateway = await startGatewayHost({ cluster, natsUrl, httpPort }).catch(async (error: unknown) => {
+    // E.g. the gateway port is taken: leave nothing running behind the error.
+    await stopCluster();
     throw error;
-  }
+  });
   console.log(
     [
       `Atlas dev cluster "${cluster}" is up`,
@@ -69,8 +70,7 @@ export async function runDev(args: ParsedArgs): Promise<number> {
         stopping = true;
         console.log('stopping the dev cluster...');
         await gateway.stop();
-        await Promise.all([...children.values()].map((c) => stopChild(c)));
-        await nats?.stop();
+        await stopCluster();
         resolveExit(0);
       },
       // A second signal (e.g. `pkill -f`, which also reaches tsx, which relays it): no replica or
