@@ -109,6 +109,13 @@ export interface MemberView {
   readonly matchIndex: number;
   readonly lag: number;
   readonly lastContactMs: number | null;
+  /**
+   * The member's commit and applied index and Lamport clock: the answering replica's own for itself,
+   * for the others what they last reported to it (it leads); null when it has no report.
+   */
+  readonly commitIndex: number | null;
+  readonly appliedIndex: number | null;
+  readonly lamport: number | null;
 }
 export interface StatusReply {
   readonly cluster: string;

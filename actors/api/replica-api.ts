@@ -306,7 +306,16 @@ export class ReplicaApi {
       const learner = s.config.learners.includes(id);
       const role: MemberView['role'] = learner ? 'learner' : id === s.leader ? 'leader' : 'follower';
       if (id === s.id) {
-        members.push({ id, role, matchIndex: s.persistedIndex, lag: 0, lastContactMs: 0 });
+        members.push({
+          id,
+          role,
+          matchIndex: s.persistedIndex,
+          lag: 0,
+          lastContactMs: 0,
+          commitIndex: s.commitIndex,
+          appliedIndex: this.replica.appliedIndex,
+          lamport: s.lamport,
+        });
         continue;
       }
       const p = peers.get(id);
@@ -316,6 +325,9 @@ export class ReplicaApi {
         matchIndex: p?.match ?? 0,
         lag: p ? Math.max(0, s.lastIndex - p.match) : 0,
         lastContactMs: p ? p.ticksSinceContact * tickMs : null,
+        commitIndex: p?.reportedCommit ?? null,
+        appliedIndex: p?.reportedApplied ?? null,
+        lamport: p?.reportedLamport ?? null,
       });
     }
     return {

@@ -26,6 +26,15 @@ export class Progress {
   lastContactTick = 0;
   /** Core tick of the last Append or snapshot chunk sent to this follower. */
   lastSendTick = 0;
+  /**
+   * What the member last reported about itself (null until it did): its Lamport clock (every message
+   * carries it), commit and applied index (heartbeat responses). For status only, never for consensus.
+   */
+  readonly reported: { lamport: number | null; commit: number | null; applied: number | null } = {
+    lamport: null,
+    commit: null,
+    applied: null,
+  };
   /** Highest ReadIndex heartbeat sequence the follower answered. */
   readSeqAcked = 0;
   /**

@@ -96,6 +96,10 @@ export interface PeerStatus {
   readonly inflight: number;
   /** Ticks since the leader last heard from this peer. */
   readonly ticksSinceContact: number;
+  /** The peer's Lamport clock, commit and applied index as it last reported them; null before it did. */
+  readonly reportedLamport: number | null;
+  readonly reportedCommit: number | null;
+  readonly reportedApplied: number | null;
 }
 
 export interface RaftStatus {
@@ -268,7 +272,7 @@ export class Raft {
     } else if (m.term < this.term) {
       if (m.type === 'Append' || m.type === 'Heartbeat') {
         // A deposed leader: answer with our term so it steps down.
-        this.send({ type: 'HeartbeatResponse', to: m.from, readSeq: 0, lastIndex: this.log.lastIndex() });
+        this.send(this.heartbeatResponse(m.from, 0));
       } else if (m.type === 'PreVote') {
         this.send({ type: 'PreVoteResponse', to: m.from, reject: true });
       }
@@ -494,6 +498,9 @@ export class Raft {
           state: pr.state,
           inflight: pr.inflightCount(),
           ticksSinceContact: this.tickCount - pr.lastContactTick,
+          reportedLamport: pr.reported.lamport,
+          reportedCommit: pr.reported.commit,
+          reportedApplied: pr.reported.applied,
         });
       }
     }
@@ -850,7 +857,11 @@ export class Raft {
 
   private handleHeartbeat(m: Heartbeat): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
-    this.send({ type: 'HeartbeatResponse', to: m.from, readSeq: m.readSeq, lastIndex: this.log.lastIndex() });
+    this.send(this.heartbeatResponse(m.from, m.readSeq));
+  }
+
+  private heartbeatResponse(to: NodeId, readSeq: number): Outgoing {
+    return { type: 'HeartbeatResponse', to, readSeq, lastIndex: this.log.lastIndex(), commit: this.log.committed, applied: this.log.applied };
   }
 
   private handleSnapshotChunk(m: InstallSnapshot): void {
@@ -925,17 +936,19 @@ export class Raft {
     }
   }
 
-  private touch(from: NodeId): Progress | undefined {
-    const pr = this.progress.get(from);
+  /** Records that `m` came from a member: contact, and the clock it reported. */
+  private touch(m: Message): Progress | undefined {
+    const pr = this.progress.get(m.from);
     if (pr) {
       pr.recentActive = true;
       pr.lastContactTick = this.tickCount;
+      pr.reported.lamport = m.lamport;
     }
     return pr;
   }
 
   private handleAppendResponse(m: AppendResponse): void {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     if (!pr) return;
     if (m.reject) {
       if (pr.state === 'replicate') {
@@ -970,8 +983,10 @@ export class Raft {
   }
 
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     if (!pr) return;
+    if (m.commit !== undefined) pr.reported.commit = m.commit;
+    if (m.applied !== undefined) pr.reported.applied = m.applied;
     if (m.readSeq > pr.readSeqAcked) {
       pr.readSeqAcked = m.readSeq;
       this.releaseReads();
@@ -1011,7 +1026,7 @@ export class Raft {
    * each such answer sent a chunk, every duplicate on the network would start another stream.
    */
   private handleSnapshotResponse(m: InstallSnapshotResponse): void {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     if (!pr || pr.state !== 'snapshot' || m.snapshotIndex !== pr.snapshotIndex) return;
     if (pr.snapshotChunkInFlight) {
       const chunkEnd = Math.min(pr.snapshotOffset + this.opts.snapshotChunkBytes, pr.snapshot!.data.byteLength);

@@ -119,6 +119,12 @@ export interface HeartbeatResponse extends Envelope {
   readonly readSeq: number;
   /** The follower's last log index, so a leader can notice a follower that fell behind. */
   readonly lastIndex: number;
+  /**
+   * The follower's commit and applied index, for the leader's member status; absent from a sender that
+   * predates them (the wire keeps them optional). They never affect consensus.
+   */
+  readonly commit?: number;
+  readonly applied?: number;
 }
 /** One chunk of a snapshot. Chunks are sent one at a time; `offset` is the byte offset of `chunk`. */
 export interface InstallSnapshot extends Envelope {

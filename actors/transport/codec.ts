@@ -2,7 +2,9 @@
 //
 // Frame layout (one msgpack array):
 //   [WIRE_VERSION, cluster, group, typeCode, from, to, term, lamport, ...body]
-// where `body` lists the type's own fields in the order of BODY_FIELDS below. Append entries travel as
+// where `body` lists the type's own fields in the order of BODY_FIELDS below. Fields are only ever
+// appended, so replicas of different versions can talk: a receiver ignores body fields past the ones it
+// knows, and a type's trailing fields from OPTIONAL_AFTER on may be absent (a sender that predates them). Append entries travel as
 // `[count, block]` where `block` packs every entry (entry-block.ts); their indexes are implied
 // (`prevIndex + 1 + i`), which is exactly the Append contract, so a decoded Append always has consecutive
 // indexes. SnapshotMeta travels as `[index, term, lamport, voters, learners]`.
@@ -78,7 +80,7 @@ const BODY_FIELDS: BodyFields = {
   Append: [['prevIndex', 'uint'], ['prevTerm', 'uint'], ['commit', 'uint'], ['entries', 'entries']],
   AppendResponse: [['reject', 'bool'], ['index', 'uint'], ['hintIndex', 'uint'], ['hintTerm', 'uint']],
   Heartbeat: [['commit', 'uint'], ['readSeq', 'uint']],
-  HeartbeatResponse: [['readSeq', 'uint'], ['lastIndex', 'uint']],
+  HeartbeatResponse: [['readSeq', 'uint'], ['lastIndex', 'uint'], ['commit', 'uint'], ['applied', 'uint']],
   InstallSnapshot: [['meta', 'meta'], ['offset', 'uint'], ['chunk', 'bytes'], ['done', 'bool']],
   InstallSnapshotResponse: [['snapshotIndex', 'uint'], ['offset', 'uint'], ['reject', 'bool']],
   TimeoutNow: [],
@@ -88,6 +90,14 @@ const BODY_FIELDS: BodyFields = {
   ForwardResponse: [['seq', 'uint'], ['firstIndex', 'uint'], ['reject', 'bool']],
   Probe: [['nonce', 'uint']],
   ProbeResponse: [['nonce', 'uint']],
+};
+
+/**
+ * Per type, how many body fields every sender includes; later fields of BODY_FIELDS were appended after
+ * the type first shipped, may be absent, and are encoded only up to the first one a message leaves out.
+ */
+const OPTIONAL_AFTER: Partial<Record<MessageType, number>> = {
+  HeartbeatResponse: 2,
 };
 
 const ENVELOPE_LENGTH = 8;
@@ -126,8 +136,11 @@ export function encodeMessage(message: Message, scope: WireScope = UNSCOPED): Ui
   ];
   const fields = BODY_FIELDS[message.type] as readonly (readonly [string, FieldKind])[];
   const values = message as unknown as Readonly<Record<string, unknown>>;
-  for (const [name, kind] of fields) {
+  const required = OPTIONAL_AFTER[message.type] ?? fields.length;
+  for (let i = 0; i < fields.length; i++) {
+    const [name, kind] = fields[i]!;
     const value = values[name];
+    if (i >= required && value === undefined) break;
     if (kind === 'entries') frame.push(encodeEntries(value as readonly Entry[], values.prevIndex as number));
     else if (kind === 'meta') frame.push(encodeMeta(value as SnapshotMeta));
     else if (kind === 'proposals') frame.push(encodeProposals(value as readonly ForwardedProposal[]));
@@ -207,8 +220,9 @@ function decodeFrame(bytes: Uint8Array): { message: Message; scope: WireScope } 
   const type = typeof code === 'number' ? TYPE_BY_CODE.get(code) : undefined;
   if (type === undefined) reject(`unknown message type code ${String(code)}`, 'unknown_type');
   const fields = BODY_FIELDS[type] as readonly (readonly [string, FieldKind])[];
-  if (frame.length !== ENVELOPE_LENGTH + fields.length) {
-    reject(`${type} frame has ${frame.length} elements, expected ${ENVELOPE_LENGTH + fields.length}`);
+  const required = OPTIONAL_AFTER[type] ?? fields.length;
+  if (frame.length < ENVELOPE_LENGTH + required) {
+    reject(`${type} frame has ${frame.length} elements, expected at least ${ENVELOPE_LENGTH + required}`);
   }
   const message: Record<string, unknown> = {
     type,
@@ -217,7 +231,9 @@ function decodeFrame(bytes: Uint8Array): { message: Message; scope: WireScope } 
     term: uint(frame[6], 'term'),
     lamport: uint(frame[7], 'lamport'),
   };
-  for (let i = 0; i < fields.length; i++) {
+  // Fields this version does not know (appended by a newer sender) are ignored.
+  const present = Math.min(fields.length, frame.length - ENVELOPE_LENGTH);
+  for (let i = 0; i < present; i++) {
     const [name, kind] = fields[i]!;
     message[name] = decodeField(kind, frame[ENVELOPE_LENGTH + i], name, message);
   }

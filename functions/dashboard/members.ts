@@ -1,8 +1,9 @@
 // The dashboard's member table: the leader's view of every member (GET /v1/status), completed with
-// what the serving replica reports about itself in /metrics. The API exposes a member's own term,
-// commit and applied index and Lamport clock only for the leader and for the serving replica; every
-// other cell the cluster does not report is null, never guessed, except the term of a follower the
-// leader is in contact with (it acknowledged the leader's messages, so it is at the leader's term).
+// what the serving replica reports about itself in /metrics (fresher for that one). A member's commit
+// and applied index and Lamport clock are what it last reported to the leader (its heartbeat responses;
+// null from a replica too old to send them); a member's term is known only for the serving replica and
+// for members the leader is in contact with (they acknowledged its messages, so they are at its term).
+// A cell the cluster does not report is null, never guessed.
 
 import type { MemberView, StatusReply } from '../../actors/api/ops.ts';
 
@@ -55,12 +56,12 @@ export function memberRows(status: StatusReply, stale: boolean, local: LocalRepl
       id: member.id,
       role: member.role,
       term: own?.term ?? (inContact && !stale ? status.term : null),
-      commitIndex: own?.commitIndex ?? (isLeader ? status.commitIndex : null),
-      appliedIndex: own?.appliedIndex ?? (isLeader ? status.appliedIndex : null),
+      commitIndex: own?.commitIndex ?? member.commitIndex ?? (isLeader ? status.commitIndex : null),
+      appliedIndex: own?.appliedIndex ?? member.appliedIndex ?? (isLeader ? status.appliedIndex : null),
       matchIndex: member.matchIndex,
       lag: member.lag,
       lastContactMs: member.lastContactMs,
-      lamport: own?.lamport ?? (isLeader ? status.lamport : null),
+      lamport: own?.lamport ?? member.lamport ?? (isLeader ? status.lamport : null),
       health,
       stale,
     };

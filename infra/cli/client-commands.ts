@@ -163,7 +163,17 @@ interface StatusJson {
   lastIndex: number;
   snapshotIndex: number;
   lamport: number;
-  members: Array<{ id: string; role: string; matchIndex: number; lag: number; lastContactMs: number | null }>;
+  members: Array<{
+    id: string;
+    role: string;
+    matchIndex: number;
+    lag: number;
+    lastContactMs: number | null;
+    /** Absent from a server older than the members' reports. */
+    commitIndex?: number | null;
+    appliedIndex?: number | null;
+    lamport?: number | null;
+  }>;
 }
 
 async function status(client: HttpClient, io: ClientCommandOptions): Promise<number> {
@@ -179,10 +189,16 @@ async function status(client: HttpClient, io: ClientCommandOptions): Promise<num
     String(m.matchIndex),
     String(m.lag),
     m.lastContactMs === null ? '-' : `${m.lastContactMs} ms`,
+    orDash(m.commitIndex),
+    orDash(m.appliedIndex),
+    orDash(m.lamport),
   ]);
-  io.stdout.write(lines.join('\n') + '\n' + table(['MEMBER', 'ROLE', 'MATCH', 'LAG', 'LAST CONTACT'], rows));
+  const header = ['MEMBER', 'ROLE', 'MATCH', 'LAG', 'LAST CONTACT', 'COMMIT', 'APPLIED', 'LAMPORT'];
+  io.stdout.write(lines.join('\n') + '\n' + table(header, rows));
   return 0;
 }
+
+const orDash = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : String(value));
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP

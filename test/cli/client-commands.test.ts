@@ -106,10 +106,13 @@ describe('atlas status', () => {
     expect(first).toMatch(new RegExp(`^cluster test\\s+served by r\\d \\(\\w+\\)\\s+leader ${leader.id}\\s+term \\d+$`));
     expect(second).toMatch(/^commit \d+\s+applied \d+\s+last \d+\s+snapshot \d+\s+lamport \d+$/);
     expect(blank).toBe('');
-    expect(header).toMatch(/^MEMBER\s+ROLE\s+MATCH\s+LAG\s+LAST CONTACT$/);
+    expect(header).toMatch(/^MEMBER\s+ROLE\s+MATCH\s+LAG\s+LAST CONTACT\s+COMMIT\s+APPLIED\s+LAMPORT$/);
     expect(rows.map((r) => r.split(/\s+/).slice(0, 2)).sort()).toEqual(
       ['r1', 'r2', 'r3'].map((id) => [id, id === leader.id ? 'leader' : 'follower']),
     );
+    // The leader's own row ends with its commit and applied index and Lamport clock.
+    const leaderRow = rows.find((r) => r.startsWith(leader.id))!.split(/\s+/);
+    expect(leaderRow.slice(-3).every((cell) => /^\d+$/.test(cell))).toBe(true);
   });
 });
 

@@ -19,10 +19,10 @@ function status(overrides: Partial<StatusReply> = {}): StatusReply {
     snapshotIndex: 100,
     lamport: 900,
     members: [
-      { id: 'r1', role: 'leader', matchIndex: 121, lag: 0, lastContactMs: 0 },
-      { id: 'r2', role: 'follower', matchIndex: 121, lag: 0, lastContactMs: 50 },
-      { id: 'r3', role: 'follower', matchIndex: 20, lag: 101, lastContactMs: 4_000 },
-      { id: 'r4', role: 'learner', matchIndex: 0, lag: 121, lastContactMs: null },
+      { id: 'r1', role: 'leader', matchIndex: 121, lag: 0, lastContactMs: 0, commitIndex: 120, appliedIndex: 119, lamport: 900 },
+      { id: 'r2', role: 'follower', matchIndex: 121, lag: 0, lastContactMs: 50, commitIndex: 119, appliedIndex: 118, lamport: 880 },
+      { id: 'r3', role: 'follower', matchIndex: 20, lag: 101, lastContactMs: 4_000, commitIndex: 20, appliedIndex: 19, lamport: 300 },
+      { id: 'r4', role: 'learner', matchIndex: 0, lag: 121, lastContactMs: null, commitIndex: null, appliedIndex: null, lamport: null },
     ],
     ...overrides,
   };
@@ -44,17 +44,23 @@ function probe(overrides: Partial<Probe> = {}): Probe {
 }
 
 describe('member rows', () => {
-  it('shows the leader view, infers the term only for members in contact, and health from contact and lag', () => {
+  it('shows the leader view and what members reported, infers the term only for members in contact, and health from contact and lag', () => {
     const snapshot = buildSnapshot(probe({ metrics: parsePrometheusText('atlas_gateway_requests_total{cluster="dev"} 3') }), null, emptyPoint(10_000));
     expect(snapshot.servedBy).toEqual({ kind: 'gateway' });
     expect(snapshot.leader).toBe('r1');
     expect(snapshot.unavailable).toBeNull();
     expect(snapshot.members.map((m) => [m.id, m.role, m.term, m.commitIndex, m.appliedIndex, m.lamport, m.health])).toEqual([
       ['r1', 'leader', 4, 120, 119, 900, 'ok'],
-      ['r2', 'follower', 4, null, null, null, 'ok'],
-      ['r3', 'follower', null, null, null, null, 'unreachable'],
+      ['r2', 'follower', 4, 119, 118, 880, 'ok'],
+      ['r3', 'follower', null, 20, 19, 300, 'unreachable'],
       ['r4', 'learner', null, null, null, null, 'unknown'],
     ]);
+  });
+
+  it('leaves a member\'s cells empty when it sent no report (a replica older than the reports)', () => {
+    const members = status().members.map((m) => (m.id === 'r2' ? { ...m, commitIndex: null, appliedIndex: null, lamport: null } : m));
+    const r2 = buildSnapshot(probe({ status: status({ members }) }), null, emptyPoint(10_000)).members.find((m) => m.id === 'r2')!;
+    expect([r2.term, r2.commitIndex, r2.appliedIndex, r2.lamport]).toEqual([4, null, null, null]);
   });
 
   it('fills the serving replica\'s own cells from its /metrics', () => {

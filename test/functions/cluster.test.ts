@@ -17,6 +17,9 @@ interface Member {
   matchIndex: number;
   lag: number;
   lastContactMs: number | null;
+  commitIndex: number | null;
+  appliedIndex: number | null;
+  lamport: number | null;
 }
 
 describe('status, leader, health, metrics', () => {
@@ -35,7 +38,9 @@ describe('status, leader, health, metrics', () => {
       expect(body.commitIndex).toBeGreaterThanOrEqual(2);
       expect(body.members.map((m) => m.id).sort()).toEqual(['r1', 'r2', 'r3']);
       expect(body.members.find((m) => m.id === leader.id)?.role).toBe('leader');
-      for (const m of body.members) expect(Object.keys(m).sort()).toEqual(['id', 'lag', 'lastContactMs', 'matchIndex', 'role']);
+      for (const m of body.members) {
+        expect(Object.keys(m).sort()).toEqual(['appliedIndex', 'commitIndex', 'id', 'lag', 'lamport', 'lastContactMs', 'matchIndex', 'role']);
+      }
 
       expect(await (await send(app, '/v1/leader')).json()).toEqual({ leader: leader.id, term: leader.term });
 
@@ -49,6 +54,26 @@ describe('status, leader, health, metrics', () => {
       const text = await metrics.text();
       expect(text).toContain(`atlas_is_leader{cluster="test",replica="${id}"} ${id === leader.id ? 1 : 0}`);
       expect(text).toMatch(/# TYPE atlas_commit_index gauge/);
+    }
+  });
+
+  it('GET /v1/status reports each follower\'s commit and applied index and Lamport clock as it last told the leader', async () => {
+    http = await HttpCluster.start();
+    const leader = await http.leader();
+    const app = http.apps.get(leader.id)!;
+    await put(app, 'k', 'v');
+    const written = ((await (await send(app, '/v1/status')).json()) as { commitIndex: number }).commitIndex;
+    // Heartbeat responses carry the reports: within a few heartbeats every follower has told the leader.
+    let members: Member[] = [];
+    await waitFor(async () => {
+      members = ((await (await send(app, '/v1/status')).json()) as { members: Member[] }).members;
+      return members.filter((m) => m.id !== leader.id).every((m) => (m.appliedIndex ?? 0) >= written);
+    }, 5_000, 'followers reporting the write applied');
+    for (const m of members) {
+      expect(m.commitIndex).toBeGreaterThanOrEqual(written);
+      expect(m.appliedIndex).toBeGreaterThanOrEqual(written);
+      expect(m.appliedIndex!).toBeLessThanOrEqual(m.commitIndex!);
+      expect(m.lamport).toBeGreaterThan(0);
     }
   });
 

@@ -5,7 +5,7 @@ import { holdsCompaction } from '../../actors/replica/compaction-hold.ts';
 const hold = { maxHeldEntries: 1_000, liveTicks: 10 };
 
 function peer(state: PeerStatus['state'], ticksSinceContact = 0): PeerStatus {
-  return { id: 'r2', voter: true, match: 0, next: 1, state, inflight: 0, ticksSinceContact };
+  return { id: 'r2', voter: true, match: 0, next: 1, state, inflight: 0, ticksSinceContact, reportedLamport: null, reportedCommit: null, reportedApplied: null };
 }
 
 describe('holdsCompaction', () => {

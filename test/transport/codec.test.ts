@@ -146,13 +146,27 @@ describe('codec rejects, never throws', () => {
     });
   });
 
+  it('ignores body fields it does not know (a newer sender) and accepts absent optional ones (an older one)', () => {
+    const base = { from: 'r1', to: 'r2', term: 7, lamport: 1 };
+    expect(decodeOk(rawFrame(TYPE_CODES.Heartbeat, [5, 9, 1, 'later'])).message).toEqual({ type: 'Heartbeat', ...base, commit: 5, readSeq: 9 });
+    expect(decodeOk(rawFrame(TYPE_CODES.HeartbeatResponse, [9, 40])).message).toEqual({ type: 'HeartbeatResponse', ...base, readSeq: 9, lastIndex: 40 });
+    expect(decodeOk(rawFrame(TYPE_CODES.HeartbeatResponse, [9, 40, 38, 37, 'later'])).message).toEqual({
+      type: 'HeartbeatResponse', ...base, readSeq: 9, lastIndex: 40, commit: 38, applied: 37,
+    });
+    // Known optional fields are still checked when present.
+    expectRejected(decodeMessage(rawFrame(TYPE_CODES.HeartbeatResponse, [9, 40, -1])), 'malformed', /commit/);
+    // A message that leaves its optional fields out is encoded without them, and reads back the same.
+    const old = { type: 'HeartbeatResponse', ...base, readSeq: 9, lastIndex: 40 } as const;
+    expect(decodeOk(encodeMessage(old, scope)).message).toEqual(old);
+  });
+
   it.each([
     ['a string term', rawFrame(TYPE_CODES.Heartbeat, [5, 9], { term: '7' }), /term/],
     ['a negative lamport', rawFrame(TYPE_CODES.Heartbeat, [5, 9], { lamport: -1 }), /lamport/],
     ['a fractional commit', rawFrame(TYPE_CODES.Heartbeat, [5.5, 9]), /commit/],
     ['an unsafe integer', rawFrame(TYPE_CODES.Heartbeat, [2 ** 60, 9]), /commit/],
     ['a missing field', rawFrame(TYPE_CODES.Heartbeat, [5]), /elements/],
-    ['an extra field', rawFrame(TYPE_CODES.Heartbeat, [5, 9, 1]), /elements/],
+    ['a missing required field of a type with optional ones', rawFrame(TYPE_CODES.HeartbeatResponse, [9]), /elements/],
     ['a number for a boolean', rawFrame(TYPE_CODES.VoteResponse, [1]), /reject/],
     ['a from that is not a subject-safe name', rawFrame(TYPE_CODES.Heartbeat, [5, 9], { from: 'r1.raft.>' }), /from/],
     ['an empty to', rawFrame(TYPE_CODES.Heartbeat, [5, 9], { to: '' }), /to/],

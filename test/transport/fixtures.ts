@@ -38,6 +38,7 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   { type: 'AppendResponse', from: 'r2', to: 'r1', term: 7, lamport: 61, reject: true, index: 100, hintIndex: 90, hintTerm: 5 },
   { type: 'Heartbeat', from: 'r1', to: 'r2', term: 7, lamport: 62, commit: 103, readSeq: 9 },
   { type: 'HeartbeatResponse', from: 'r2', to: 'r1', term: 7, lamport: 63, readSeq: 9, lastIndex: 103 },
+  { type: 'HeartbeatResponse', from: 'r3', to: 'r1', term: 7, lamport: 64, readSeq: 9, lastIndex: 103, commit: 101, applied: 100 },
   {
     type: 'InstallSnapshot',
     from: 'r1',
