@@ -30,27 +30,3 @@ function codePointRank(unit: number): number {
   if (unit >= 0xd800) return unit + 0x2000;
   return unit;
 }
-
-/** First index in sorted `keys` whose key is >= `key`. */
-export function lowerBound(keys: readonly string[], key: string): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareKeys(keys[mid]!, key) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** First index in sorted `keys` whose key is > `key`. */
-export function upperBound(keys: readonly string[], key: string): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareKeys(keys[mid]!, key) <= 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}

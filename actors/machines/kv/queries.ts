@@ -2,7 +2,7 @@
 // decides whether that is linearizable by waiting for a read index first).
 
 import type { ExpireTarget, KvEntryView, KvListItem, KvListResult, KvQuery, KvQueryResults, TombstoneView } from './commands.ts';
-import { compareKeys, lowerBound, upperBound } from './keys.ts';
+import { compareKeys } from './keys.ts';
 import type { KvState } from './state.ts';
 
 export function runKvQuery(state: KvState, query: KvQuery): KvQueryResults[keyof KvQueryResults] {
@@ -32,18 +32,20 @@ export function getTombstone(state: KvState, key: string): TombstoneView | null 
 
 /** Keys starting with `prefix` and strictly after `after`, in key order. */
 export function listEntries(state: KvState, prefix: string, after: string | undefined, limit: number): KvListResult {
-  const keys = state.sortedKeys;
-  let start = lowerBound(keys, prefix);
-  if (after !== undefined) start = Math.max(start, upperBound(keys, after));
   const items: KvListItem[] = [];
-  let i = start;
-  for (; i < keys.length && items.length < limit; i++) {
-    const key = keys[i]!;
-    if (!key.startsWith(prefix)) break;
+  let more = false;
+  // Keys >= prefix, or > after when that comes later: the two starts of the old sorted-array search.
+  const afterFirst = after !== undefined && compareKeys(after, prefix) >= 0;
+  state.keyIndex.walkFrom(afterFirst ? after : prefix, afterFirst, (key) => {
+    if (!key.startsWith(prefix)) return false;
+    if (items.length === limit) {
+      more = true;
+      return false;
+    }
     const entry = state.live.get(key)!;
     items.push({ key, revision: entry.modRevision, value: entry.value });
-  }
-  const more = i < keys.length && keys[i]!.startsWith(prefix);
+    return true;
+  });
   return { items, next: more && items.length > 0 ? items[items.length - 1]!.key : null, revision: state.revision };
 }
 

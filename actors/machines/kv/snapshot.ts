@@ -10,9 +10,10 @@ import { createKvState } from './state.ts';
 import type { KvState } from './state.ts';
 
 export function snapshotKvState(state: KvState): unknown {
-  const entries = state.sortedKeys.map((key) => {
+  const entries: unknown[] = [];
+  state.keyIndex.forEach((key) => {
     const e = state.live.get(key)!;
-    return [key, e.value, e.createRevision, e.modRevision, e.version, e.lamport, e.expiresAtMs ?? null];
+    entries.push([key, e.value, e.createRevision, e.modRevision, e.version, e.lamport, e.expiresAtMs ?? null]);
   });
   const tombstones = [...state.tombstones].map(([key, t]) => [key, t.revision, t.lamport]);
   return { revision: state.revision, entries, tombstones };
@@ -50,7 +51,7 @@ export function restoreKvState(data: unknown): KvState {
       lamport,
       ...(expiresAtMs !== null ? { expiresAtMs } : {}),
     });
-    state.sortedKeys.push(k);
+    state.keyIndex.append(k);
     if (expiresAtMs !== null) state.ttl.set(k, expiresAtMs);
     previousKey = k;
   }

@@ -1,11 +1,11 @@
 // The KV machine's replicated state and the only functions that change it. Invariants:
-// - `sortedKeys` holds exactly the keys of `live`, in compareKeys order;
+// - `keyIndex` holds exactly the keys of `live`, in compareKeys order;
 // - `ttl` holds exactly the live keys that have `expiresAtMs`;
 // - a key is never both live and tombstoned;
 // - `tombstones` iterates in delete order (oldest first) and is pruned from the front.
 
 import { invariant } from '../errors.ts';
-import { lowerBound } from './keys.ts';
+import { KeyIndex } from './key-index.ts';
 
 /** A live key. Immutable: a write replaces the whole object. */
 export interface KvEntry {
@@ -28,20 +28,21 @@ export interface KvState {
   /** Store revision: the revision of the last write (0 before any). */
   revision: number;
   readonly live: Map<string, KvEntry>;
-  readonly sortedKeys: string[];
+  /** The live keys in key order, for listing and snapshots. */
+  readonly keyIndex: KeyIndex;
   readonly tombstones: Map<string, Tombstone>;
   /** Live keys with a TTL -> their expiresAtMs. */
   readonly ttl: Map<string, number>;
 }
 
 export function createKvState(): KvState {
-  return { revision: 0, live: new Map(), sortedKeys: [], tombstones: new Map(), ttl: new Map() };
+  return { revision: 0, live: new Map(), keyIndex: new KeyIndex(), tombstones: new Map(), ttl: new Map() };
 }
 
 /** Stores `entry` under `key`, creating the key if needed. */
 export function setEntry(state: KvState, key: string, entry: KvEntry): void {
   if (!state.live.has(key)) {
-    state.sortedKeys.splice(lowerBound(state.sortedKeys, key), 0, key);
+    state.keyIndex.insert(key);
     state.tombstones.delete(key);
   }
   state.live.set(key, entry);
@@ -52,9 +53,7 @@ export function setEntry(state: KvState, key: string, entry: KvEntry): void {
 /** Deletes a live key, leaving a tombstone; forgets the oldest tombstones beyond `maxTombstones`. */
 export function removeEntry(state: KvState, key: string, tombstone: Tombstone, maxTombstones: number): void {
   if (!state.live.delete(key)) return;
-  const at = lowerBound(state.sortedKeys, key);
-  invariant(state.sortedKeys[at] === key, `kv key index lost ${JSON.stringify(key)}`);
-  state.sortedKeys.splice(at, 1);
+  invariant(state.keyIndex.delete(key), `kv key index lost ${JSON.stringify(key)}`);
   state.ttl.delete(key);
   state.tombstones.delete(key);
   state.tombstones.set(key, tombstone);
