@@ -22,13 +22,37 @@ export function frameParts(magic: number, bodyParts: readonly Uint8Array[]): Uin
     crc = crc32c(part, crc);
     length += part.byteLength;
   }
+  return [frameHeader(magic, crc, length), ...bodyParts];
+}
+
+/** Body bytes checksummed per turn by framePartsInSlices. */
+const CHECKSUM_SLICE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * frameParts for a large body (a snapshot): the checksum is computed CHECKSUM_SLICE_BYTES at a time,
+ * yielding to the event loop between slices, so the thread never stops for the whole body at once.
+ */
+export async function framePartsInSlices(magic: number, bodyParts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  let crc = 0;
+  let length = 0;
+  for (const part of bodyParts) {
+    for (let start = 0; start < part.byteLength; start += CHECKSUM_SLICE_BYTES) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      crc = crc32c(part, crc, start, Math.min(part.byteLength, start + CHECKSUM_SLICE_BYTES));
+    }
+    length += part.byteLength;
+  }
+  return [frameHeader(magic, crc, length), ...bodyParts];
+}
+
+function frameHeader(magic: number, crc: number, length: number): Uint8Array {
   const header = new Uint8Array(FRAME_HEADER_BYTES);
   const view = new DataView(header.buffer);
   view.setUint32(0, magic, true);
   view.setUint32(4, crc, true);
   view.setUint32(8, length % TWO_POW_32, true);
   view.setUint32(12, Math.floor(length / TWO_POW_32), true);
-  return [header, ...bodyParts];
+  return header;
 }
 
 /** Returns the body of a framed file (a view into `bytes`); `file` names it in errors. */

@@ -31,7 +31,7 @@ import type { LogStore, SyncOptions } from '../../actors/storage/types.ts';
 import type { Entry, HardState, RestoredState, Snapshot } from '../../actors/raft/types.ts';
 import { fsyncDirectory, replaceFileAtomically, stageFile, unlinkIfPresent } from './file-atomic.ts';
 import type { FsyncCounter, StagedFile } from './file-atomic.ts';
-import { FRAME_HEADER_BYTES, frameParts } from './file-checksummed.ts';
+import { FRAME_HEADER_BYTES, frameParts, framePartsInSlices } from './file-checksummed.ts';
 import {
   HARD_STATE_FILE,
   HARD_STATE_MAGIC,
@@ -88,7 +88,8 @@ interface SegmentWrite {
 
 /** Everything one sync makes durable, claimed at its start. */
 interface SyncJob {
-  readonly snapshot: { readonly name: string; readonly parts: Uint8Array[] } | null;
+  /** The snapshot file to write: its body, framed (checksummed) by the job itself, in slices. */
+  readonly snapshot: { readonly name: string; readonly body: Uint8Array[] } | null;
   readonly deleteSegments: Segment[];
   readonly deleteSnapshots: string[];
   readonly writes: SegmentWrite[];
@@ -344,8 +345,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
     let deleteSnapshots: string[] = [];
     if (this.pendingSnapshot !== null) {
       const name = snapshotFileName(this.pendingSnapshot.meta.index, this.pendingSnapshot.meta.term);
-      const parts = frameParts(SNAPSHOT_MAGIC, [encodeSnapshotHeader(this.pendingSnapshot), this.pendingSnapshot.data]);
-      snapshot = { name, parts };
+      snapshot = { name, body: [encodeSnapshotHeader(this.pendingSnapshot), this.pendingSnapshot.data] };
       deleteSnapshots = [...this.snapshotFiles].filter((file) => file !== name);
       this.snapshotFiles = new Set([name]);
       this.currentSnapshotFile = name;
@@ -372,8 +372,9 @@ export class FileLogStore implements LogStore, FsyncCounter {
     stagedHardState?.catch(() => undefined);
     try {
       if (job.snapshot !== null) {
-        await replaceFileAtomically(this.dir.snapshots, job.snapshot.name, job.snapshot.parts, this);
-        bytes += job.snapshot.parts.reduce((sum, part) => sum + part.byteLength, 0);
+        const parts = await framePartsInSlices(SNAPSHOT_MAGIC, job.snapshot.body);
+        await replaceFileAtomically(this.dir.snapshots, job.snapshot.name, parts, this);
+        bytes += parts.reduce((sum, part) => sum + part.byteLength, 0);
       }
       for (const segment of job.deleteSegments) {
         await this.closeHandle(segment);
