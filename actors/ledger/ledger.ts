@@ -91,11 +91,30 @@ export class Ledger {
     }
     if (this.chain.headIndex !== meta.index) this.chain.reset({ index: meta.index, hash: new Uint8Array(HASH_BYTES) });
     const head = { index: meta.index, hash: this.chain.hashAt(meta.index)! };
-    this.anchorPoint = { head, config: meta.config, state: cloneLedgerState(this.current) };
+    this.anchorTo({ head, config: meta.config, state: cloneLedgerState(this.current) });
+  }
+
+  /**
+   * The anchor of a snapshot of this replica's own state at `meta`, the last applied entry, captured
+   * now for `anchorTo` once the log is compacted there: entries keep applying (and chaining) between
+   * the two, and until then verification still starts at the previous anchor, where the log does.
+   */
+  captureAnchor(meta: SnapshotMeta): LedgerAnchor {
+    const hash = this.chain.hashAt(meta.index);
+    if (this.chain.headIndex !== meta.index || hash === null) {
+      throw new Error(`invariant: ledger anchor captured at ${meta.index} but the chain head is ${this.chain.headIndex}`);
+    }
+    return { head: { index: meta.index, hash }, config: meta.config, state: cloneLedgerState(this.current) };
+  }
+
+  /** Verification starts at `anchor` from now on; hashes below it are forgotten (see anchor). */
+  anchorTo(anchor: LedgerAnchor): void {
+    this.anchorPoint = anchor;
+    const index = anchor.head.index;
     // Hashes of entries no seal covers yet are kept (at most one seal's worth) so the next seal can
     // still tag them.
-    const unsealedFrom = Math.min(meta.index, this.current.lastSeal?.upTo ?? meta.index);
-    this.chain.forgetBelow(Math.max(unsealedFrom, meta.index - MAX_SEAL_ENTRIES));
+    const unsealedFrom = Math.min(index, this.current.lastSeal?.upTo ?? index);
+    this.chain.forgetBelow(Math.max(unsealedFrom, index - MAX_SEAL_ENTRIES));
     const keep = this.seals.findIndex((s) => s.record.upTo > this.chain.baseIndex);
     if (keep !== 0) {
       const drop = keep === -1 ? this.seals.length : keep;

@@ -10,6 +10,7 @@ import { decodeCommand, encodeCommand, encodeCommandBytes, encodeCommandDecoded,
 import type { DecodeCommandResult, DecodedEnvelope } from './envelope.ts';
 import { ApplyErrorCode, CommandRejectedError, badRequest, invariant } from './errors.ts';
 import { isMachineName } from './types.ts';
+import { arrayHeader, encodeSnapshotPart, mapHeader, SnapshotBuild, type StreamedValue } from './snapshot-build.ts';
 import type { AnyMachineDefinition, ApplyContext } from './types.ts';
 
 /** The part of a Raft entry the host needs (actors/raft/types.ts Entry fits). */
@@ -244,17 +245,37 @@ export class MachineHost {
    * encoded: two hosts that applied the same entries produce the same bytes.
    */
   snapshot(): Uint8Array {
-    const machines: Array<[string, unknown]> = [];
-    for (const [name, definition] of this.definitions) machines.push([name, definition.snapshot(this.states.get(name))]);
-    for (const [name, data] of this.orphans) machines.push([name, data]);
-    machines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return encodeCanonical({
-      v: SNAPSHOT_VERSION,
-      appliedIndex: this.lastAppliedIndex,
-      logTimeMs: this.lastLogTimeMs,
-      machines,
-      dedup: this.dedup.toSnapshot(),
-    });
+    return this.beginSnapshot().finish();
+  }
+
+  /**
+   * The snapshot of the state as it is now (at `appliedIndex`), to be encoded in slices with
+   * `step` while later entries apply; the same bytes as `snapshot()` would give now. The canonical
+   * encoding of { v, appliedIndex, logTimeMs, machines: [[name, data]] by name, dedup }, written in
+   * its sorted key order: appliedIndex, dedup, logTimeMs, machines, v.
+   */
+  beginSnapshot(): SnapshotBuild {
+    const names = [...this.definitions.keys(), ...this.orphans.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const parts: Array<Uint8Array | StreamedValue> = [
+      mapHeader(5),
+      encodeSnapshotPart('appliedIndex'),
+      encodeSnapshotPart(this.lastAppliedIndex),
+      encodeSnapshotPart('dedup'),
+      encodeSnapshotPart(this.dedup.toSnapshot()),
+      encodeSnapshotPart('logTimeMs'),
+      encodeSnapshotPart(this.lastLogTimeMs),
+      encodeSnapshotPart('machines'),
+      arrayHeader(names.length),
+    ];
+    for (const name of names) {
+      parts.push(arrayHeader(2), encodeSnapshotPart(name));
+      const definition = this.definitions.get(name);
+      if (definition === undefined) parts.push(encodeSnapshotPart(this.orphans.get(name)));
+      else if (definition.captureSnapshot) parts.push(definition.captureSnapshot(this.states.get(name)));
+      else parts.push(encodeSnapshotPart(definition.snapshot(this.states.get(name))));
+    }
+    parts.push(encodeSnapshotPart('v'), encodeSnapshotPart(SNAPSHOT_VERSION));
+    return new SnapshotBuild(parts);
   }
 
   /**

@@ -1,6 +1,8 @@
 // The public API for defining a replicated state machine. A machine is a set of pure functions over a
 // State value the host owns; the host feeds it committed log entries in log order on every replica.
 
+import type { StreamedValue } from './snapshot-build.ts';
+
 /** Facts about the entry being applied. Every field is recorded in the log: identical on every replica. */
 export interface ApplyContext {
   /** Log index of the entry. */
@@ -38,6 +40,12 @@ export interface MachineDefinition<State, Command, Result, Query = unknown, Quer
   apply(state: State, command: Command, ctx: ApplyContext): Result;
   query(state: State, query: Query): QueryResult;
   snapshot(state: State): unknown;
+  /**
+   * Optional, for a machine whose state can grow large: captures the snapshot now and encodes it later
+   * in slices (snapshot-build.ts), to exactly the bytes `snapshot` encodes to. What it captures must not
+   * change as later commands apply.
+   */
+  captureSnapshot?(state: State): StreamedValue;
   restore(data: unknown): State;
   /**
    * Set when `apply` cannot tell a command `validate` returned from the same command encoded and

@@ -9,6 +9,7 @@
 // ready() may not be called again before advance(); step() and tick() may run in between (their
 // output waits for the next Ready). That is what lets the shell group-commit.
 
+import { joinBytes } from '../codec/join-bytes.ts';
 import { applyChange, type ConfigChange, decodeConfig, EMPTY_CONFIG, encodeConfig, isMember, isVoter, members } from './config.ts';
 import { ABSTAINED_VOTE, BLANK_VOTE, BlankStart, startsBlank } from './blank-start.ts';
 import { ConfigChangeRefusedError, invariant, NotLeaderError, ProposalDroppedError } from './errors.ts';
@@ -358,13 +359,18 @@ export class Raft {
    * dropped from memory; the returned snapshot must be persisted by the shell (LogStore.saveSnapshot).
    */
   compact(index: number, data: Uint8Array): Snapshot {
-    const entry = this.log.entry(index);
-    invariant(entry !== undefined, `compact(${index}): no such entry in memory`);
-    const meta: SnapshotMeta = { index, term: entry.term, config: this.configAt(index), lamport: entry.lamport };
+    const meta = this.snapshotMetaAt(index);
     this.log.compact(meta);
     this.snapshotData = { meta, data };
     this.pruneConfigHistory();
     return this.snapshotData;
+  }
+
+  /** The metadata a snapshot taken at `index` (an entry still in memory) carries. */
+  snapshotMetaAt(index: number): SnapshotMeta {
+    const entry = this.log.entry(index);
+    invariant(entry !== undefined, `snapshot at ${index}: no such entry in memory`);
+    return { index, term: entry.term, config: this.configAt(index), lamport: entry.lamport };
   }
 
   /** Applies a Lamport timestamp observed outside consensus (a client's clock). Returns the new clock. */
@@ -897,7 +903,7 @@ export class Raft {
       return;
     }
     this.incomingSnapshot = null;
-    this.installSnapshot({ meta: m.meta, data: concat(incoming.chunks, incoming.received) });
+    this.installSnapshot({ meta: m.meta, data: joinBytes(incoming.chunks, incoming.received) });
     this.sendAppendResponse(m.from, false, m.meta.index);
   }
 
@@ -1260,14 +1266,4 @@ export class Raft {
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.leader === b.leader && a.term === b.term;
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

@@ -13,6 +13,8 @@ import { loadOrCreateIdentity, type LedgerIdentity } from '../ledger/keys.ts';
 import { LedgerSealer } from '../ledger/sealer.ts';
 import { MachineHost } from '../machines/host.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
+import type { SnapshotBuild } from '../machines/snapshot-build.ts';
+import type { LedgerAnchor } from '../ledger/ledger.ts';
 import type { AnyMachineDefinition } from '../machines/types.ts';
 import { NotLeaderError } from '../raft/errors.ts';
 import type { ConfigChange } from '../raft/config.ts';
@@ -53,6 +55,8 @@ export interface ReplicaOptions {
   readonly snapshotEveryEntries?: number;
   /** Bytes per snapshot chunk a leader sends (Raft's default when absent). */
   readonly snapshotChunkBytes?: number;
+  /** Longest one slice of snapshot encoding holds the thread. Default SNAPSHOT_SLICE_MS. */
+  readonly snapshotSliceMs?: number;
   /** The host's native SHA-256 for the ledger's hash chain; without it the portable one (chain.ts). */
   readonly sha256?: Sha256Digest;
   /**
@@ -122,6 +126,9 @@ export class Replica {
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
+  private readonly snapshotSliceMs: number;
+  /** The snapshot being encoded, or encoded and waiting for the loop to compact at its index. */
+  private snapshotBuild: SnapshotJob | null = null;
   private readonly compactionHold: CompactionHold;
   /** Whether the current hold of compaction was logged. */
   private compactionHeldLogged = false;
@@ -168,6 +175,7 @@ export class Replica {
       logger: opts.logger,
     }, sealEveryMs > 0 ? Math.max(1, Math.round(sealEveryMs / this.tickMs)) : 0);
     this.snapshotEveryEntries = opts.snapshotEveryEntries ?? 20_000;
+    this.snapshotSliceMs = opts.snapshotSliceMs ?? SNAPSHOT_SLICE_MS;
     this.compactionHold = { maxHeldEntries: opts.maxHeldEntries ?? DEFAULT_MAX_HELD_ENTRIES, liveTicks: core.electionTicks };
     this.startedBlank = core.blankStart;
     this.expiryCheckTicks = Math.max(1, Math.round((opts.expiryCheckMs ?? 250) / this.tickMs));
@@ -502,8 +510,10 @@ export class Replica {
   }
 
   /**
-   * While a batch is being persisted, sends what need not wait for it (the leader's new Appends) and
-   * applies, answering its clients, what became committed meanwhile and is already durable here.
+   * While a batch is being persisted, sends what need not wait for it (the leader's new Appends; on any
+   * replica, answers that promise nothing durable, such as heartbeat responses, so a slow sync, e.g. of
+   * a large snapshot, does not look like a dead follower to the leader) and applies, answering its
+   * clients, what became committed meanwhile and is already durable here.
    */
   private scheduleWhilePersisting(): void {
     if (this.whilePersistingScheduled) return;
@@ -511,10 +521,8 @@ export class Replica {
     nextTurn(() => {
       this.whilePersistingScheduled = false;
       if (this.stopped || this.failure) return;
-      if (this.soft.role === 'leader') {
-        const messages = this.core.takeSendableMessages();
-        if (messages.length > 0) this.sendMessages(messages);
-      }
+      const messages = this.core.takeSendableMessages();
+      if (messages.length > 0) this.sendMessages(messages);
       if (this.readyApplyPending) return;
       const committed = this.core.takeDurableCommitted();
       if (committed.length > 0) this.applyCommitted(committed);
@@ -612,6 +620,8 @@ export class Replica {
     this.machines.restore(snapshot.data);
     this.ledger.anchor(snapshot.meta);
     this.proposals.failUpTo(snapshot.meta.index, new OutcomeUnknownError('a snapshot was installed over pending proposals'));
+    // A snapshot of our own still being encoded holds an older state: drop it.
+    this.snapshotBuild = null;
     this.applied.advance(snapshot.meta.index);
     this.opts.logger.info(`${this.id}: installed snapshot at index ${snapshot.meta.index} term ${snapshot.meta.term}`);
   }
@@ -638,8 +648,22 @@ export class Replica {
     this.opts.onApplied?.(batch);
   }
 
+  /**
+   * Compacts the log into a snapshot every `snapshotEveryEntries` applied entries. The state is
+   * captured at once (at the applied index) and encoded in slices of `snapshotSliceMs` between other
+   * work, so the replica keeps persisting, answering and applying while a large state is encoded;
+   * the loop compacts at the captured index once the bytes are ready.
+   */
   private async maybeSnapshot(): Promise<void> {
     const status = this.core.log;
+    const built = this.snapshotBuild;
+    if (built !== null && built.data !== null) {
+      this.snapshotBuild = null;
+      // A snapshot installed from the leader meanwhile may already cover the captured index.
+      if (built.index > status.snapshot.index) await this.compactInto(built, built.data);
+      return;
+    }
+    if (built !== null) return;
     const sinceSnapshot = status.applied - status.snapshot.index;
     if (sinceSnapshot < this.snapshotEveryEntries) return;
     if (this.applied.current !== status.applied) return;
@@ -649,14 +673,43 @@ export class Replica {
       return;
     }
     this.compactionHeldLogged = false;
-    const started = performance.now();
-    const snapshot = this.core.compact(status.applied, this.machines.snapshot());
-    this.ledger.anchor(snapshot.meta);
+    const startedMs = performance.now();
+    const job: SnapshotJob = {
+      index: status.applied,
+      build: this.machines.beginSnapshot(),
+      // The ledger's anchor is taken where its state is exactly the snapshot's (now), set at compaction.
+      ledgerAnchor: this.ledger.captureAnchor(this.core.snapshotMetaAt(status.applied)),
+      data: null,
+      startedMs,
+      encodedMs: 0,
+    };
+    this.snapshotBuild = job;
+    this.encodeSnapshotSlice(job);
+  }
+
+  private encodeSnapshotSlice(job: SnapshotJob): void {
+    nextTurn(() => {
+      if (this.stopped || this.failure || this.snapshotBuild !== job) return;
+      const sliceStarted = performance.now();
+      job.data = job.build.step(this.snapshotSliceMs);
+      job.encodedMs += performance.now() - sliceStarted;
+      if (job.data === null) this.encodeSnapshotSlice(job);
+      else this.kick();
+    });
+  }
+
+  private async compactInto(job: SnapshotJob, data: Uint8Array): Promise<void> {
+    const { index, startedMs, encodedMs } = job;
+    const snapshot = this.core.compact(index, data);
+    this.ledger.anchorTo(job.ledgerAnchor);
     this.opts.logStore.saveSnapshot(snapshot);
-    const built = performance.now();
+    const saved = performance.now();
     await this.opts.logStore.sync();
     const ms = (t: number) => t.toFixed(1);
-    this.opts.logger.info(`${this.id}: snapshot at index ${snapshot.meta.index} (${snapshot.data.byteLength} bytes; built in ${ms(built - started)} ms, durable ${ms(performance.now() - built)} ms later)`);
+    this.opts.logger.info(
+      `${this.id}: snapshot at index ${index} (${data.byteLength} bytes; encoded in ${ms(encodedMs)} ms of slices over ` +
+        `${ms(saved - startedMs)} ms, durable ${ms(performance.now() - saved)} ms later)`,
+    );
   }
 
   /** Logs once when a replica that started with an empty log may vote again (actors/raft/blank-start.ts). */
@@ -709,6 +762,21 @@ export class Replica {
  * in one poll phase reaches the core before the batch is cut (setImmediate); elsewhere (workerd) a
  * zero timeout.
  */
+/** Longest a slice of snapshot encoding holds the thread. */
+const SNAPSHOT_SLICE_MS = 8;
+
+interface SnapshotJob {
+  /** The applied index the state was captured at. */
+  readonly index: number;
+  readonly build: SnapshotBuild;
+  readonly ledgerAnchor: LedgerAnchor;
+  /** The encoded snapshot once the build is done. */
+  data: Uint8Array | null;
+  readonly startedMs: number;
+  /** Thread time spent in the build's slices. */
+  encodedMs: number;
+}
+
 const nextTurn: (fn: () => void) => void =
   typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
     ? (fn) => (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(fn)

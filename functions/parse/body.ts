@@ -1,6 +1,7 @@
 // Request bodies with a size limit that holds whether or not the client declares Content-Length:
 // a declared length over the limit is refused before reading, and reading stops at the limit.
 
+import { joinBytes } from '../../actors/codec/join-bytes.ts';
 import type { Context } from 'hono';
 import { badRequest, tooLarge } from '../errors.ts';
 import { parseNonNegativeInteger } from './numbers.ts';
@@ -48,13 +49,7 @@ async function readWebBody(c: Context, limitBytes: number, what: string): Promis
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return joinBytes(chunks, total);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -17,6 +17,7 @@ export interface MemoryClusterOptions {
   readonly tickMs?: number;
   readonly snapshotEveryEntries?: number;
   readonly snapshotChunkBytes?: number;
+  readonly snapshotSliceMs?: number;
   /** A fresh set of machines for each replica start (never share one instance between replicas). */
   readonly machines?: (id: NodeId) => AnyMachineDefinition[];
   readonly seed?: number;
@@ -68,6 +69,7 @@ export class MemoryCluster {
       tickMs: this.opts.tickMs ?? 10,
       snapshotEveryEntries: this.opts.snapshotEveryEntries ?? 20_000,
       ...(this.opts.snapshotChunkBytes !== undefined ? { snapshotChunkBytes: this.opts.snapshotChunkBytes } : {}),
+      ...(this.opts.snapshotSliceMs !== undefined ? { snapshotSliceMs: this.opts.snapshotSliceMs } : {}),
     });
     this.replicas.set(id, replica);
     if (kv) this.kvMachines.set(id, kv);

@@ -35,7 +35,7 @@ describe('the ledger of a real cluster', () => {
         const deadline = Date.now() + 10_000;
         for (;;) {
           const reply = await call('log.verify', {}, { timeoutMs: 5_000 });
-          expect(reply.ok).toBe(true);
+          expect(reply.ok, JSON.stringify(reply)).toBe(true);
           const report = (reply as { result: LedgerReport }).result;
           if (report.unsealed <= 1 || Date.now() > deadline) return report;
           await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readLog, verifyHeldLog } from '../../actors/ledger/log-view.ts';
 import { createKvMachine } from '../../actors/machines/kv/machine.ts';
 import { NotLeaderError } from '../../actors/raft/errors.ts';
 import { seededRng } from '../../actors/raft/rand.ts';
@@ -74,6 +75,48 @@ describe('replica actor over an in-process network', () => {
     const got = await fresh.linearizable(() => fresh.machines.query('kv', { type: 'get', key: 's99' }));
     expect(got).not.toBeNull();
     expect(fresh.raftStatus().snapshotIndex).toBeGreaterThan(0);
+  });
+
+  it('keeps applying writes while a large snapshot is encoded, and compacts at the index it captured', async () => {
+    // Slices of 0 ms: one encoder piece (1,024 keys) per turn.
+    cluster = await MemoryCluster.start({ snapshotEveryEntries: 400, snapshotSliceMs: 0 });
+    const leader = await cluster.waitForLeader();
+    // Transactions of 128 new keys up to just below entry 400 (the ledger's own entries are in the log
+    // too): the snapshot due after entry 400 holds about 50,000 keys, about 50 slices of encoding.
+    let t = 0;
+    for (; leader.raftStatus().appliedIndex < 395; t++) {
+      const success = Array.from({ length: 128 }, (_, i) => ({ op: 'put', key: `bulk/${t}/${i}`, value: enc.encode('x') }));
+      await leader.propose('kv', { type: 'txn', compare: [], success, failure: [] });
+    }
+    expect(leader.raftStatus().snapshotIndex).toBe(0);
+    // Then single writes, one after another, until the log is compacted: some must complete while the
+    // snapshot is being encoded (a snapshot built in one go compacts before any of them applies).
+    let appliedDuringEncoding = 0;
+    let i = 0;
+    while (leader.raftStatus().snapshotIndex === 0) {
+      const { index } = await leader.propose('kv', put(`single/${i++}`, 'y'));
+      if (index > 400 && leader.raftStatus().snapshotIndex === 0) {
+        appliedDuringEncoding++;
+        // Meanwhile the ledger still reads and verifies the log from where it is held.
+        expect(readLog(leader, undefined, 3).entries[0]!.index).toBe(leader.firstLogIndex());
+        expect((await verifyHeldLog(leader)).ok).toBe(true);
+      }
+      if (i > 100_000) throw new Error('the log was never compacted');
+    }
+    expect(appliedDuringEncoding).toBeGreaterThan(0);
+    const snapshotIndex = leader.raftStatus().snapshotIndex;
+    expect(snapshotIndex).toBeGreaterThanOrEqual(400);
+    expect(snapshotIndex).toBeLessThan(leader.raftStatus().appliedIndex);
+    expect(leader.ledger.anchorState.head.index).toBe(snapshotIndex);
+    expect((await verifyHeldLog(leader)).ok).toBe(true);
+    // A restart restores the snapshot and replays the entries after it: every write is there.
+    await cluster.crash(leader.id);
+    const back = await cluster.startReplica(leader.id);
+    await waitFor(() => back.leader !== null && back.raftStatus().appliedIndex >= snapshotIndex + appliedDuringEncoding);
+    const last = await back.linearizable(() => back.machines.query('kv', { type: 'get', key: `single/${i - 1}` }));
+    expect(last).not.toBeNull();
+    const bulk = await back.linearizable(() => back.machines.query('kv', { type: 'list', prefix: `bulk/${t - 1}/`, limit: 200 }));
+    expect((bulk as { items: unknown[] }).items).toHaveLength(128);
   });
 
   it('catches a wiped replica up by one snapshot while writes keep compacting the log', async () => {

@@ -9,7 +9,7 @@ import type { KvCommand, KvQuery, KvQueryResult, KvResult } from './commands.ts'
 import { DEFAULT_KV_LIMITS } from './limits.ts';
 import type { KvLimits } from './limits.ts';
 import { runKvQuery } from './queries.ts';
-import { restoreKvState, snapshotKvState } from './snapshot.ts';
+import { captureKvSnapshot, restoreKvState, snapshotKvState } from './snapshot.ts';
 import { createKvState } from './state.ts';
 import type { KvState } from './state.ts';
 import { validateKvCommand, validateKvQuery } from './validation.ts';
@@ -68,6 +68,7 @@ export function createKvMachine(options: KvMachineOptions = {}): KvMachine {
     },
     query: (state, query) => runKvQuery(state, validateKvQuery(query)),
     snapshot: snapshotKvState,
+    captureSnapshot: captureKvSnapshot,
     restore(data) {
       const state = restoreKvState(data);
       history.reset(state.revision);

@@ -6,17 +6,50 @@
 import { isNonNegativeSafeInteger } from '../codec.ts';
 import { invariant } from '../errors.ts';
 import { compareKeys, keyProblem } from './keys.ts';
+import { joinBytes } from '../../codec/join-bytes.ts';
+import { arrayHeader, encodeSnapshotPart, mapHeader, type StreamedValue } from '../snapshot-build.ts';
 import { createKvState } from './state.ts';
-import type { KvState } from './state.ts';
+import type { KvEntry, KvState } from './state.ts';
+
+/**
+ * The same snapshot as snapshotKvState, captured now and encoded later in slices (snapshot-build.ts):
+ * the keys and their entry objects are collected at once (entries are immutable, so applies after the
+ * capture cannot change them); the rows are built from those references as the build asks for them.
+ */
+export function captureKvSnapshot(state: KvState): StreamedValue {
+  const keys: string[] = [];
+  const entries: KvEntry[] = [];
+  state.keyIndex.forEach((key) => {
+    keys.push(key);
+    entries.push(state.live.get(key)!);
+  });
+  const tombstones = [...state.tombstones].map(([key, t]) => [key, t.revision, t.lamport]);
+  // Map keys in canonical (sorted) order: entries, revision, tombstones.
+  const before = [mapHeader(3), encodeSnapshotPart('entries'), arrayHeader(keys.length)];
+  const after = [encodeSnapshotPart('revision'), encodeSnapshotPart(state.revision), encodeSnapshotPart('tombstones'), encodeSnapshotPart(tombstones)];
+  return {
+    before: joinBytes(before),
+    count: keys.length,
+    rows(from, to) {
+      const rows: unknown[] = [];
+      for (let i = from; i < to; i++) {
+        rows.push(kvRow(keys[i]!, entries[i]!));
+      }
+      return rows;
+    },
+    after: joinBytes(after),
+  };
+}
 
 export function snapshotKvState(state: KvState): unknown {
   const entries: unknown[] = [];
-  state.keyIndex.forEach((key) => {
-    const e = state.live.get(key)!;
-    entries.push([key, e.value, e.createRevision, e.modRevision, e.version, e.lamport, e.expiresAtMs ?? null]);
-  });
+  state.keyIndex.forEach((key) => entries.push(kvRow(key, state.live.get(key)!)));
   const tombstones = [...state.tombstones].map(([key, t]) => [key, t.revision, t.lamport]);
   return { revision: state.revision, entries, tombstones };
+}
+
+function kvRow(key: string, e: KvEntry): unknown[] {
+  return [key, e.value, e.createRevision, e.modRevision, e.version, e.lamport, e.expiresAtMs ?? null];
 }
 
 /** Rebuilds a state; throws an invariant Error when `data` is not a KV snapshot. */

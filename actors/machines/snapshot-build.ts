@@ -1,0 +1,102 @@
+// A machine snapshot encoded in slices, so a large state never holds a replica's thread for long.
+//
+// `beginSnapshot` on the host captures, at once, everything the snapshot holds: small parts are
+// encoded on the spot, and a machine with a large ordered collection (KV) hands over a
+// `StreamedValue`: the encoding around one array, plus a way to read that array's rows later from
+// references taken at capture time (its entries are immutable, so later applies cannot change them).
+// `SnapshotBuild.step` then encodes rows until its time budget is spent. The bytes are exactly those
+// of `encodeCanonical` over the whole value: msgpack is written front to back, so encoding the parts
+// one after another and joining them gives the same bytes.
+
+import { joinBytes } from '../codec/join-bytes.ts';
+import { PlainEncoder } from '../codec/plain-msgpack.ts';
+
+/** A value whose canonical encoding is `before`, `count` rows, then `after`. */
+export interface StreamedValue {
+  /** The encoding up to and including the streamed array's header (see arrayHeader). */
+  readonly before: Uint8Array;
+  readonly count: number;
+  /** Rows [from, to) as plain values; called with consecutive ranges, in order. */
+  rows(from: number, to: number): unknown[];
+  /** The encoding after the array. */
+  readonly after: Uint8Array;
+}
+
+/** Rows encoded per call to the encoder: large enough to amortise the call, small for the budget. */
+const ROWS_PER_PIECE = 1_024;
+
+/** A snapshot's own encoder: a build spans many turns, and the shared one is used by apply meanwhile. */
+const snapshotEncoder = new PlainEncoder({ sortKeys: true, ignoreUndefined: true });
+
+/** The canonical encoding of one plain value, with the snapshot's encoder. */
+export function encodeSnapshotPart(value: unknown): Uint8Array {
+  return snapshotEncoder.encode(value);
+}
+
+/** The msgpack header of an array of `size` items (the layout the encoder writes). */
+export function arrayHeader(size: number): Uint8Array {
+  if (size < 16) return Uint8Array.of(0x90 + size);
+  if (size < 0x1_0000) return Uint8Array.of(0xdc, size >>> 8, size & 0xff);
+  return Uint8Array.of(0xdd, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+}
+
+/** The msgpack header of a map of `size` entries. */
+export function mapHeader(size: number): Uint8Array {
+  if (size < 16) return Uint8Array.of(0x80 + size);
+  if (size < 0x1_0000) return Uint8Array.of(0xde, size >>> 8, size & 0xff);
+  return Uint8Array.of(0xdf, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+}
+
+/** An encoding in progress: encoded pieces and streamed values, in order. */
+export class SnapshotBuild {
+  private readonly done: Uint8Array[] = [];
+  private part = 0;
+  /** Rows of the current streamed part already encoded. */
+  private row = 0;
+  private result: Uint8Array | null = null;
+
+  constructor(private readonly parts: readonly (Uint8Array | StreamedValue)[]) {}
+
+  /**
+   * Encodes until `budgetMs` has passed (at least one piece per call); returns the snapshot's bytes
+   * once everything is encoded, null before.
+   */
+  step(budgetMs: number, now: () => number = () => performance.now()): Uint8Array | null {
+    if (this.result !== null) return this.result;
+    const deadline = now() + budgetMs;
+    do {
+      const part = this.parts[this.part];
+      if (part === undefined) {
+        this.result = joinBytes(this.done);
+        this.done.length = 0;
+        return this.result;
+      }
+      if (part instanceof Uint8Array) {
+        this.done.push(part);
+        this.part++;
+        continue;
+      }
+      if (this.row === 0) this.done.push(part.before);
+      const to = Math.min(part.count, this.row + ROWS_PER_PIECE);
+      if (to > this.row) {
+        const rows = part.rows(this.row, to);
+        // One array of rows, without its header: the rows' own bytes, as inside the whole array.
+        this.done.push(snapshotEncoder.encode(rows).subarray(arrayHeader(rows.length).length));
+        this.row = to;
+      }
+      if (this.row === part.count) {
+        this.done.push(part.after);
+        this.part++;
+        this.row = 0;
+      }
+    } while (now() < deadline);
+    return null;
+  }
+
+  /** Encodes everything now. */
+  finish(): Uint8Array {
+    let bytes: Uint8Array | null = null;
+    while (bytes === null) bytes = this.step(Infinity);
+    return bytes;
+  }
+}
