@@ -18,6 +18,7 @@ import { watchRoutes } from './routes/watch.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { logRoutes } from './routes/log.ts';
+import { backupRoutes } from './routes/backup.ts';
 
 export interface AppOptions {
   readonly backend: Backend;
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', proposeRoutes(config));
   app.route('/', clusterRoutes(config));
   app.route('/', logRoutes(config));
+  app.route('/', backupRoutes(config));
   app.route('/', chatRoutes(config));
   app.route('/', dashboardRoutes(config));
 

@@ -25,6 +25,8 @@ export const API_OPS = [
   'watch.interest',
   'metrics',
   'batch',
+  'snapshot.begin',
+  'snapshot.read',
   ...LOG_OPS,
   ...CHAT_OPS,
 ] as const;

@@ -4,6 +4,7 @@
 // request/reply to the leader). Reads are linearizable through ReadIndex on whichever replica serves
 // them, or stale on request.
 
+import { BackupSessions } from './backup-ops.ts';
 import type { KvEntryView, KvListResult, PutResult, DeleteResult } from '../machines/kv/commands.ts';
 import type { KvMachine } from '../machines/kv/machine.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
@@ -58,6 +59,7 @@ export class ReplicaApi {
   private readonly forward: ApiCall | null;
   private readonly leaderWaitStepMs: number;
   private readonly deadlines = new DeadlineSweep();
+  private readonly backups = new BackupSessions();
   private readonly watchInterest: WatchInterest | null;
 
   constructor(opts: ReplicaApiOptions) {
@@ -160,6 +162,10 @@ export class ReplicaApi {
       case 'log.read':
       case 'log.verify':
         return runLogOp(op, r, this.replica);
+      case 'snapshot.begin':
+        return this.backups.begin(await this.read('linearizable', deadline, () => this.replica.captureBackup()));
+      case 'snapshot.read':
+        return this.backups.read(r, deadline);
       case 'batch':
         throw new ApiError(ApiErrorCode.BadRequest, 'a batch cannot contain a batch');
       default:

@@ -14,6 +14,7 @@ import { LedgerSealer } from '../ledger/sealer.ts';
 import { MachineHost } from '../machines/host.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
 import type { SnapshotBuild } from '../machines/snapshot-build.ts';
+import type { CapturedBackup } from '../backup/backup-file.ts';
 import type { LedgerAnchor } from '../ledger/ledger.ts';
 import type { AnyMachineDefinition } from '../machines/types.ts';
 import { NotLeaderError } from '../raft/errors.ts';
@@ -685,6 +686,17 @@ export class Replica {
     };
     this.snapshotBuild = job;
     this.encodeSnapshotSlice(job);
+  }
+
+  /**
+   * The state as of the applied index, for a backup (GET /v1/snapshot): the index, term and Lamport
+   * time of the last applied entry and a build to encode the machines' snapshot in slices.
+   */
+  captureBackup(): CapturedBackup {
+    const index = this.core.log.applied;
+    const snapshot = this.core.log.snapshot;
+    const meta = index === snapshot.index ? snapshot : this.core.snapshotMetaAt(index);
+    return { meta: { index, term: meta.term, lamport: meta.lamport }, build: this.machines.beginSnapshot() };
   }
 
   private encodeSnapshotSlice(job: SnapshotJob): void {

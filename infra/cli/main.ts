@@ -13,6 +13,7 @@ const USAGE = `usage: atlas <command> [flags]
   status   cluster view: members, roles, term, commit/applied index, lag, Lamport clock
   tap      [SUBJECT]  live, decoded view of the cluster's NATS traffic
   verify   [--data DIR | --url URL] [--json]  checks the ledger hash chain and signatures, offline or online
+  restore  FILE --peers r1,r2,r3 [--id r1] [--data DIR]   new data directories from a backup (GET /v1/snapshot)
   bench    --url URL[,URL…] --clients N --seconds S --op put|get   load generator (progress bar, percentiles)
   chat     [--user NAME]  interactive chat client (--url)
   chat-bot --bots N [--rounds R] [--messages 10] [--pause-ms 2000]   chat load generator (--url)
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./tap.ts')).runTap(args);
     case 'verify':
       return (await import('./verify.ts')).runVerify(args);
+    case 'restore':
+      return (await import('./restore.ts')).runRestore(args);
     case 'bench':
       return (await import('./bench.ts')).runBench(args);
     case 'chat':

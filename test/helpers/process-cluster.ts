@@ -19,6 +19,8 @@ export interface ProcessClusterOptions {
   readonly cluster?: string;
   /** Extra environment for every replica process. */
   readonly env?: Record<string, string>;
+  /** Prepares each replica's (empty) data directory before its first start, e.g. `atlas restore`. */
+  readonly seed?: (dataDir: string, id: string) => Promise<void>;
 }
 
 interface ReplicaProcess {
@@ -47,6 +49,7 @@ export class ProcessCluster {
     cluster.ids.forEach((id, i) => {
       cluster.replicas.set(id, { id, port: ports[i]!, dataDir: join(cluster.root, id), child: null, output: '' });
     });
+    for (const id of cluster.ids) await opts.seed?.(cluster.replicas.get(id)!.dataDir, id);
     for (const id of cluster.ids) cluster.spawn(id);
     try {
       await cluster.waitForLeader();
