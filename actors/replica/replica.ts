@@ -659,21 +659,22 @@ export class Replica {
     const status = this.core.log;
     const built = this.snapshotBuild;
     if (built !== null && built.data !== null) {
-      this.snapshotBuild = null;
       // A snapshot installed from the leader meanwhile may already cover the captured index.
-      if (built.index > status.snapshot.index) await this.compactInto(built, built.data);
+      if (built.index <= status.snapshot.index) {
+        this.snapshotBuild = null;
+        return;
+      }
+      // A follower may have started receiving a snapshot while this one was encoded: wait as below.
+      if (this.compactionHeld(built.index - status.snapshot.index)) return;
+      this.snapshotBuild = null;
+      await this.compactInto(built, built.data);
       return;
     }
     if (built !== null) return;
     const sinceSnapshot = status.applied - status.snapshot.index;
     if (sinceSnapshot < this.snapshotEveryEntries) return;
     if (this.applied.current !== status.applied) return;
-    if (this.soft.role === 'leader' && holdsCompaction(this.core.status().peers, sinceSnapshot, this.compactionHold)) {
-      if (!this.compactionHeldLogged) this.opts.logger.info(`${this.id}: compaction held while a follower receives a snapshot`);
-      this.compactionHeldLogged = true;
-      return;
-    }
-    this.compactionHeldLogged = false;
+    if (this.compactionHeld(sinceSnapshot)) return;
     const startedMs = performance.now();
     const job: SnapshotJob = {
       index: status.applied,
@@ -686,6 +687,17 @@ export class Replica {
     };
     this.snapshotBuild = job;
     this.encodeSnapshotSlice(job);
+  }
+
+  /** Whether a leader should put off compacting `sinceSnapshot` entries (compaction-hold.ts); logs the first time. */
+  private compactionHeld(sinceSnapshot: number): boolean {
+    if (this.soft.role !== 'leader' || !holdsCompaction(this.core.status().peers, sinceSnapshot, this.compactionHold)) {
+      this.compactionHeldLogged = false;
+      return false;
+    }
+    if (!this.compactionHeldLogged) this.opts.logger.info(`${this.id}: compaction held while a follower receives a snapshot`);
+    this.compactionHeldLogged = true;
+    return true;
   }
 
   /**
