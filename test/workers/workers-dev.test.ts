@@ -8,6 +8,8 @@
 //   - data survives a restart of `npm run dev` (state in --state);
 //   - a mixed cluster: two Durable Object replicas and one Node replica on the same NATS.
 
+import { decodeBackup } from '../../actors/backup/backup-file.ts';
+import { decodeUntrusted } from '../../actors/machines/codec.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,6 +166,20 @@ describe('the KV contract on the Worker', () => {
     } finally {
       await sse.cancel();
     }
+  });
+
+  it('downloads a consistent backup of the objects\' state', async () => {
+    const put = (await (await api.send('/v1/kv/backup/k', { method: 'PUT', body: 'in the backup' })).json()) as { revision: number };
+    const response = await api.send('/v1/snapshot');
+    expect(response.status).toBe(200);
+    const backup = decodeBackup(new Uint8Array(await response.arrayBuffer()));
+    expect(String(backup.index)).toBe(response.headers.get('Atlas-Snapshot-Index'));
+    const kv = (decodeUntrusted(backup.data) as { machines: [string, { entries: [string, Uint8Array, number, number][] }][] }).machines.find(
+      ([name]) => name === 'kv',
+    )![1];
+    const row = kv.entries.find(([key]) => key === 'backup/k')!;
+    expect(new TextDecoder().decode(row[1])).toBe('in the backup');
+    expect(row[3]).toBe(put.revision);
   });
 
   it('reports the three replica objects as the cluster', async () => {
