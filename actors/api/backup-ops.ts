@@ -5,7 +5,8 @@
 //                                       slices in the background;
 //   snapshot.read { token, offset }  -> { bytes, size, done } a chunk of the backup file
 //                                       (backup-file.ts), or { pending: true } while it is still being
-//                                       encoded when the call's deadline comes.
+//                                       encoded after PENDING_WAIT_MS (short, so these calls stay
+//                                       as quick as others for the gateway's latency-based retries).
 // A backup is held for HOLD_MS after its last read, at most MAX_HELD at once; a token the replica does
 // not hold (expired, or the leader changed between calls) answers not_found: begin again.
 
@@ -16,6 +17,8 @@ import { ApiError, ApiErrorCode } from './errors.ts';
 export const BACKUP_CHUNK_BYTES = 512 * 1024;
 const HOLD_MS = 60_000;
 const MAX_HELD = 2;
+/** Longest a read waits for the encoding before answering pending. */
+const PENDING_WAIT_MS = 100;
 /** Longest one slice of encoding holds the thread (as for the replica's own snapshots). */
 const SLICE_MS = 8;
 
@@ -65,7 +68,8 @@ export class BackupSessions {
     backup.expiresAtMs = this.now() + HOLD_MS;
     if (backup.file === null && backup.failure === null) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - this.now() - 50))));
+      const waitMs = Math.max(0, Math.min(PENDING_WAIT_MS, deadline - this.now() - 50));
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
       await Promise.race([backup.encoded, timeout]);
       clearTimeout(timer);
     }

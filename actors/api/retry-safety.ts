@@ -19,6 +19,8 @@ const WRITE_OPS: ReadonlySet<string> = new Set<string>([
   'members.remove',
   'leader.transfer',
   ...CHAT_WRITE_OPS,
+  // Not a write, but each call holds a backup on the replica (backup-ops.ts): not sent twice.
+  'snapshot.begin',
 ]);
 
 export function isRetrySafe(op: ApiOp, request: Record<string, unknown>): boolean {

@@ -147,6 +147,9 @@ describe('isRetrySafe', () => {
     expect(isRetrySafe('txn', {})).toBe(false);
     expect(isRetrySafe('members.remove', { id: 'r3' })).toBe(false);
     expect(isRetrySafe('chat.publish', { channel: 'c' })).toBe(false);
+    // Each snapshot.begin holds a backup on the replica; reading its chunks is safe to repeat.
+    expect(isRetrySafe('snapshot.begin', {})).toBe(false);
+    expect(isRetrySafe('snapshot.read', { token: 't', offset: 0 })).toBe(true);
     expect(isRetrySafe('batch', { calls: [{ op: 'kv.get', request: {} }, { op: 'kv.put', request: { idempotencyKey: 'k' } }] })).toBe(true);
     expect(isRetrySafe('batch', { calls: [{ op: 'kv.get', request: {} }, { op: 'kv.put', request: {} }] })).toBe(false);
     expect(isRetrySafe('batch', { calls: 'nonsense' })).toBe(false);
