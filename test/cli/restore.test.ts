@@ -52,6 +52,7 @@ describe('backup and restore', () => {
     const response = await fetch(`${source!.url(follower)}/v1/snapshot`, { signal: AbortSignal.timeout(20_000) });
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toBe('application/octet-stream');
+    expect(response.headers.get('Atlas-Lamport')).toMatch(/^\d+$/);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const backup = decodeBackup(bytes);
     expect(String(backup.index)).toBe(response.headers.get('Atlas-Snapshot-Index'));
