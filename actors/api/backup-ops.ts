@@ -11,7 +11,7 @@
 // not hold (expired, or the leader changed between calls) answers not_found: begin again.
 
 import { encodeBackup, type BackupMeta, type CapturedBackup } from '../backup/backup-file.ts';
-import type { SnapshotBuild } from '../machines/snapshot-build.ts';
+import { encodeInSlices } from '../machines/snapshot-build.ts';
 import { ApiError, ApiErrorCode } from './errors.ts';
 
 export const BACKUP_CHUNK_BYTES = 512 * 1024;
@@ -44,9 +44,9 @@ export class BackupSessions {
     }
     const token = randomToken();
     const backup: HeldBackup = { meta: captured.meta, file: null, failure: null, encoded: Promise.resolve(), expiresAtMs: this.now() + HOLD_MS };
-    (backup as { encoded: Promise<void> }).encoded = encodeInSlices(captured.build).then(
-      (data) => {
-        backup.file = encodeBackup({ ...captured.meta, data });
+    (backup as { encoded: Promise<void> }).encoded = encodeInSlices(captured.build, SLICE_MS).then(
+      (encoded) => {
+        backup.file = encodeBackup({ ...captured.meta, data: encoded!.data });
       },
       (error: unknown) => {
         backup.failure = error;
@@ -88,14 +88,6 @@ export class BackupSessions {
   private dropExpired(): void {
     const now = this.now();
     for (const [token, backup] of this.held) if (backup.expiresAtMs <= now) this.held.delete(token);
-  }
-}
-
-async function encodeInSlices(build: SnapshotBuild): Promise<Uint8Array> {
-  for (;;) {
-    const data = build.step(SLICE_MS);
-    if (data !== null) return data;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 }
 

@@ -100,3 +100,29 @@ export class SnapshotBuild {
     return bytes;
   }
 }
+
+/**
+ * Encodes `build` in slices of at most `sliceMs`, one per event-loop turn, until it is done (its bytes
+ * and the thread time its slices took) or `cancelled()` says to stop (null).
+ */
+export async function encodeInSlices(
+  build: SnapshotBuild,
+  sliceMs: number,
+  cancelled: () => boolean = () => false,
+): Promise<{ readonly data: Uint8Array; readonly spentMs: number } | null> {
+  let spentMs = 0;
+  for (;;) {
+    await nextTurn();
+    if (cancelled()) return null;
+    const started = performance.now();
+    const data = build.step(sliceMs);
+    spentMs += performance.now() - started;
+    if (data !== null) return { data, spentMs };
+  }
+}
+
+/** Resolves in a later event-loop turn (setImmediate on Node, a zero timeout elsewhere, e.g. workerd). */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}

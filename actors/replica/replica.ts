@@ -13,7 +13,7 @@ import { loadOrCreateIdentity, type LedgerIdentity } from '../ledger/keys.ts';
 import { LedgerSealer } from '../ledger/sealer.ts';
 import { MachineHost } from '../machines/host.ts';
 import type { ApplyOutcome } from '../machines/host.ts';
-import type { SnapshotBuild } from '../machines/snapshot-build.ts';
+import { encodeInSlices, type SnapshotBuild } from '../machines/snapshot-build.ts';
 import type { CapturedBackup } from '../backup/backup-file.ts';
 import type { LedgerAnchor } from '../ledger/ledger.ts';
 import type { AnyMachineDefinition } from '../machines/types.ts';
@@ -686,7 +686,16 @@ export class Replica {
       encodedMs: 0,
     };
     this.snapshotBuild = job;
-    this.encodeSnapshotSlice(job);
+    const dropped = () => this.stopped || this.failure !== null || this.snapshotBuild !== job;
+    encodeInSlices(job.build, this.snapshotSliceMs, dropped).then(
+      (encoded) => {
+        if (encoded === null) return;
+        job.data = encoded.data;
+        job.encodedMs = encoded.spentMs;
+        this.kick();
+      },
+      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
   /** Whether a leader should put off compacting `sinceSnapshot` entries (compaction-hold.ts); logs the first time. */
@@ -709,17 +718,6 @@ export class Replica {
     const snapshot = this.core.log.snapshot;
     const meta = index === snapshot.index ? snapshot : this.core.snapshotMetaAt(index);
     return { meta: { index, term: meta.term, lamport: meta.lamport }, build: this.machines.beginSnapshot() };
-  }
-
-  private encodeSnapshotSlice(job: SnapshotJob): void {
-    nextTurn(() => {
-      if (this.stopped || this.failure || this.snapshotBuild !== job) return;
-      const sliceStarted = performance.now();
-      job.data = job.build.step(this.snapshotSliceMs);
-      job.encodedMs += performance.now() - sliceStarted;
-      if (job.data === null) this.encodeSnapshotSlice(job);
-      else this.kick();
-    });
   }
 
   private async compactInto(job: SnapshotJob, data: Uint8Array): Promise<void> {
@@ -797,7 +795,7 @@ interface SnapshotJob {
   /** The encoded snapshot once the build is done. */
   data: Uint8Array | null;
   readonly startedMs: number;
-  /** Thread time spent in the build's slices. */
+  /** Thread time the build's slices took, once it is done. */
   encodedMs: number;
 }
 
