@@ -49,10 +49,12 @@ export function listEntries(state: KvState, prefix: string, after: string | unde
   return { items, next: more && items.length > 0 ? items[items.length - 1]!.key : null, revision: state.revision };
 }
 
-/** Live keys whose TTL passed at `nowMs`: soonest expiry first, then key order. */
+/** Live keys whose TTL passed at `nowMs`: soonest expiry first, then key order. Reads only those keys. */
 export function expiredKeys(state: KvState, nowMs: number, limit: number): ExpireTarget[] {
-  const due: Array<{ key: string; expiresAtMs: number }> = [];
-  for (const [key, expiresAtMs] of state.ttl) if (expiresAtMs <= nowMs) due.push({ key, expiresAtMs });
-  due.sort((a, b) => a.expiresAtMs - b.expiresAtMs || compareKeys(a.key, b.key));
-  return due.slice(0, limit).map(({ key }) => ({ key, modRevision: state.live.get(key)!.modRevision }));
+  const due: ExpireTarget[] = [];
+  state.expiry.walkDue(nowMs, ({ key }) => {
+    due.push({ key, modRevision: state.live.get(key)!.modRevision });
+    return due.length < limit;
+  });
+  return due;
 }

@@ -85,7 +85,7 @@ export function restoreKvState(data: unknown): KvState {
       ...(expiresAtMs !== null ? { expiresAtMs } : {}),
     });
     state.keyIndex.append(k);
-    if (expiresAtMs !== null) state.ttl.set(k, expiresAtMs);
+    if (expiresAtMs !== null) state.expiry.insert({ expiresAtMs, key: k });
     previousKey = k;
   }
   for (const row of snapshot.tombstones as unknown[]) {

@@ -1,10 +1,11 @@
 // The KV machine's replicated state and the only functions that change it. Invariants:
 // - `keyIndex` holds exactly the keys of `live`, in compareKeys order;
-// - `ttl` holds exactly the live keys that have `expiresAtMs`;
+// - `expiry` holds exactly the deadlines (`expiresAtMs`, key) of the live keys that have `expiresAtMs`;
 // - a key is never both live and tombstoned;
 // - `tombstones` iterates in delete order (oldest first) and is pruned from the front.
 
 import { invariant } from '../errors.ts';
+import { ExpiryIndex } from './expiry-index.ts';
 import { KeyIndex } from './key-index.ts';
 
 /** A live key. Immutable: a write replaces the whole object. */
@@ -31,36 +32,45 @@ export interface KvState {
   /** The live keys in key order, for listing and snapshots. */
   readonly keyIndex: KeyIndex;
   readonly tombstones: Map<string, Tombstone>;
-  /** Live keys with a TTL -> their expiresAtMs. */
-  readonly ttl: Map<string, number>;
+  /** Deadlines of the live keys with a TTL, soonest first, for the `expired` query. */
+  readonly expiry: ExpiryIndex;
 }
 
 export function createKvState(): KvState {
-  return { revision: 0, live: new Map(), keyIndex: new KeyIndex(), tombstones: new Map(), ttl: new Map() };
+  return { revision: 0, live: new Map(), keyIndex: new KeyIndex(), tombstones: new Map(), expiry: new ExpiryIndex() };
 }
 
 /** Stores `entry` under `key`, creating the key if needed. */
 export function setEntry(state: KvState, key: string, entry: KvEntry): void {
-  if (!state.live.has(key)) {
+  const previous = state.live.get(key);
+  if (previous === undefined) {
     state.keyIndex.insert(key);
     state.tombstones.delete(key);
   }
   state.live.set(key, entry);
-  if (entry.expiresAtMs === undefined) state.ttl.delete(key);
-  else state.ttl.set(key, entry.expiresAtMs);
+  moveDeadline(state, key, previous?.expiresAtMs, entry.expiresAtMs);
 }
 
 /** Deletes a live key, leaving a tombstone; forgets the oldest tombstones beyond `maxTombstones`. */
 export function removeEntry(state: KvState, key: string, tombstone: Tombstone, maxTombstones: number): void {
-  if (!state.live.delete(key)) return;
+  const previous = state.live.get(key);
+  if (previous === undefined) return;
+  state.live.delete(key);
   invariant(state.keyIndex.delete(key), `kv key index lost ${JSON.stringify(key)}`);
-  state.ttl.delete(key);
+  moveDeadline(state, key, previous.expiresAtMs, undefined);
   state.tombstones.delete(key);
   state.tombstones.set(key, tombstone);
   for (const [oldest] of state.tombstones) {
     if (state.tombstones.size <= maxTombstones) break;
     state.tombstones.delete(oldest);
   }
+}
+
+/** Moves `key`'s deadline in `expiry` from `previous` to `next` (undefined: no TTL). */
+function moveDeadline(state: KvState, key: string, previous: number | undefined, next: number | undefined): void {
+  if (previous === next) return;
+  if (previous !== undefined) invariant(state.expiry.delete({ expiresAtMs: previous, key }), `kv expiry index lost ${JSON.stringify(key)}`);
+  if (next !== undefined) state.expiry.insert({ expiresAtMs: next, key });
 }
 
 /** The key's modRevision, 0 when absent. */
