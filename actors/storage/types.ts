@@ -41,10 +41,22 @@ export interface LogStore {
    * Stores a snapshot and discards every entry at or below `snapshot.meta.index`. If the log holds an
    * entry at `meta.index` with `meta.term`, the entries after it are kept; otherwise the whole log is
    * discarded (a follower whose log conflicts with an installed snapshot).
+   *
+   * A store may write a snapshot that only compacts the log (every entry it covers is already durable
+   * in the log, with the same term at `meta.index`) beside its syncs instead of in the next one, so a
+   * large snapshot does not hold back log writes. Until it is durable, a crash recovers the earlier
+   * snapshot and the entries the new one covers: the same log. Any other snapshot is durable once the
+   * next `sync()` resolves.
    */
   saveSnapshot(snapshot: Snapshot): void;
   /** Makes every earlier write durable (one fsync per batch on the file backend). */
   sync(options?: SyncOptions): Promise<void>;
+  /**
+   * Resolves once every snapshot saved so far is durable, for a store that writes compactions beside
+   * its syncs (see saveSnapshot); never rejects (a failed write fails the next `sync()`). A store
+   * without it makes snapshots durable in `sync()`.
+   */
+  compacted?(): Promise<void>;
   /** Bytes held by the log and the snapshot, for metrics. */
   sizeBytes(): { log: number; snapshot: number };
   close(): Promise<void>;

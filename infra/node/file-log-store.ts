@@ -8,7 +8,7 @@
 // Writes only change the in-memory model and buffers; `sync()` claims everything buffered so far (later
 // writes belong to the next sync) and makes it durable in this order, each step after the previous one
 // is durable:
-//   1. the new snapshot file;
+//   1. the new snapshot file (unless it is written in the background, below);
 //   2. deletions: segments dropped by a truncation or made obsolete by the snapshot, older snapshots;
 //   3. segment data: per segment one optional truncate (+ datasync) and ONE durable write; then the
 //      log directory if a segment was created;
@@ -21,6 +21,13 @@
 //   4. the hard state (its temp file is written and fsynced concurrently with steps 1-3, and renamed
 //      into place last, so a durable commit index never points past the durable log).
 // A crash in between leaves a state recovery (file-log-recovery.ts) maps to a valid log.
+//
+// A snapshot that only compacts the log (the entries it covers are durable in the log already) is a
+// background compaction instead: its file is written beside the syncs, so writing and fsyncing a large
+// snapshot never holds back the log, and the segments it makes obsolete are deleted only once it is
+// durable (until then a crash recovers the earlier snapshot plus those segments: the same log). One
+// compaction runs at a time; a newer one waits, replacing any that waits already. A sync that claims a
+// snapshot of its own waits for the running compaction before writing it.
 
 import { constants, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -86,8 +93,16 @@ interface SegmentWrite {
   readonly create: boolean;
 }
 
+/** A snapshot written in the background and the segments to delete once it is durable. */
+interface Compaction {
+  readonly snapshot: Snapshot;
+  readonly obsolete: Segment[];
+}
+
 /** Everything one sync makes durable, claimed at its start. */
 interface SyncJob {
+  /** The log's last index when the job was claimed: durable once it completes, unless truncated meanwhile. */
+  readonly lastIndex: number;
   /** The snapshot file to write: its body, framed (checksummed) by the job itself, in slices. */
   readonly snapshot: { readonly name: string; readonly body: Uint8Array[] } | null;
   readonly deleteSegments: Segment[];
@@ -130,8 +145,20 @@ export class FileLogStore implements LogStore, FsyncCounter {
   /** Snapshot files that exist or are being written; after a sync, only the newest. */
   private snapshotFiles = new Set<string>();
   private currentSnapshotFile: string | null = null;
+  /** Size of the newest snapshot's file (written or still to write). */
   private snapshotFileBytes = 0;
   private pendingDeletes: Segment[] = [];
+  /** Every entry up to here is durable, in the log or in a durable snapshot. */
+  private syncedLastIndex = 0;
+  /** Lowest index removed (by a truncation or a snapshot that discarded the log) since the last claim. */
+  private removedSinceClaim = Number.POSITIVE_INFINITY;
+  /** Advances when a sync claims a snapshot: a compaction that started before it no longer becomes current. */
+  private snapshotGeneration = 0;
+  /** The background compactions' runner while one is running; the compaction waiting for it. */
+  private compacting: Promise<void> | null = null;
+  private queuedCompaction: Compaction | null = null;
+  /** Whether the running sync writes a snapshot. */
+  private writingClaimedSnapshot = false;
 
   private constructor(
     private readonly dir: LogDirectory,
@@ -160,6 +187,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
     this.snapshotIndex = recovered.snapshot?.meta.index ?? 0;
     this.snapshotTerm = recovered.snapshot?.meta.term ?? 0;
     this.lastIndex = this.snapshotIndex + recovered.entries.length;
+    this.syncedLastIndex = this.lastIndex;
     this.terms = recovered.entries.map((entry) => entry.term);
     this.offsets = recovered.entryOffsets;
     this.segments = recovered.segments.map((segment) => ({
@@ -207,28 +235,44 @@ export class FileLogStore implements LogStore, FsyncCounter {
     const agrees =
       (index === this.snapshotIndex && term === this.snapshotTerm) ||
       (index > this.snapshotIndex && index <= this.lastIndex && this.terms[index - this.snapshotIndex - 1] === term);
+    // Not while a sync's own snapshot is pending or being written: the two would race to be the newest file.
+    const inBackground = agrees && index <= this.syncedLastIndex && this.pendingSnapshot === null && !this.writingClaimedSnapshot;
     if (agrees) {
       const covered = index - this.snapshotIndex;
       this.terms.splice(0, covered);
       this.offsets.splice(0, covered);
-      while (this.segments.length > 0 && this.segmentLastIndex(0) <= index) this.dropSegment(this.segments.shift()!);
+      const obsolete: Segment[] = [];
+      while (this.segments.length > 0 && this.segmentLastIndex(0) <= index) obsolete.push(this.segments.shift()!);
+      if (inBackground) this.queueCompaction({ snapshot, obsolete });
+      else for (const segment of obsolete) this.dropSegment(segment);
     } else {
       for (const segment of this.segments) this.dropSegment(segment);
       this.segments = [];
       this.terms = [];
       this.offsets = [];
       this.lastIndex = index;
+      this.noteRemovedFrom(1);
     }
     this.snapshotIndex = index;
     this.snapshotTerm = term;
+    this.snapshotFileBytes = snapshotFileBytes(snapshot);
+    if (inBackground) return;
     this.pendingSnapshot = snapshot;
+    // A compaction still waiting is older than this snapshot, which the next sync makes durable first.
+    const waiting = this.queuedCompaction;
+    this.queuedCompaction = null;
+    for (const segment of waiting?.obsolete ?? []) this.dropSegment(segment);
   }
 
   async sync(options?: SyncOptions): Promise<void> {
     this.checkUsable();
     if (this.running !== null) throw new Error('FileLogStore.sync called while a sync is still running');
     const job = this.claim();
-    if (job === null) return;
+    if (job === null) {
+      this.syncedLastIndex = this.lastIndex;
+      return;
+    }
+    this.writingClaimedSnapshot = job.snapshot !== null;
     const run = this.runJob(job, options?.offThread === true);
     this.running = run.then(
       () => undefined,
@@ -236,23 +280,31 @@ export class FileLogStore implements LogStore, FsyncCounter {
     );
     try {
       await run;
+      this.syncedLastIndex = Math.min(job.lastIndex, this.removedSinceClaim - 1);
     } catch (error) {
       this.failure = error;
       throw error;
     } finally {
       this.running = null;
+      this.writingClaimedSnapshot = false;
     }
+  }
+
+  /** Resolves once no background compaction runs or waits (its file is durable, its deletions done). */
+  async compacted(): Promise<void> {
+    while (this.compacting !== null) await this.compacting;
   }
 
   sizeBytes(): { log: number; snapshot: number } {
     const log = this.segments.reduce((sum, segment) => sum + logicalBytes(segment), 0);
-    return { log, snapshot: this.pendingSnapshot === null ? this.snapshotFileBytes : snapshotFileBytes(this.pendingSnapshot) };
+    return { log, snapshot: this.snapshotFileBytes };
   }
 
   /** Waits for a running sync, syncs what is still buffered and releases the files. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.running;
+    await this.compacted();
     if (this.failure === null && this.loaded) await this.sync();
     await this.release();
   }
@@ -263,6 +315,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
    */
   async abandon(): Promise<void> {
     await this.running;
+    await this.compacted();
     await this.release();
   }
 
@@ -283,6 +336,13 @@ export class FileLogStore implements LogStore, FsyncCounter {
     this.terms.length = slot;
     this.offsets.length = slot;
     this.lastIndex = index - 1;
+    this.noteRemovedFrom(index);
+  }
+
+  /** Entries from `index` on left the log: they are no longer durable, whatever a running sync wrote. */
+  private noteRemovedFrom(index: number): void {
+    this.syncedLastIndex = Math.min(this.syncedLastIndex, index - 1);
+    this.removedSinceClaim = Math.min(this.removedSinceClaim, index);
   }
 
   private newSegment(firstIndex: number): Segment {
@@ -326,6 +386,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
 
   /** Takes every buffered write into a job; null when there is nothing to do. */
   private claim(): SyncJob | null {
+    this.removedSinceClaim = Number.POSITIVE_INFINITY;
     const writes: SegmentWrite[] = [];
     for (const segment of this.segments) {
       if (segment.dirtyFrom === segment.fileBytes && segment.tail.length === 0) continue;
@@ -349,7 +410,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
       deleteSnapshots = [...this.snapshotFiles].filter((file) => file !== name);
       this.snapshotFiles = new Set([name]);
       this.currentSnapshotFile = name;
-      this.snapshotFileBytes = snapshotFileBytes(this.pendingSnapshot);
+      this.snapshotGeneration++;
       this.pendingSnapshot = null;
     }
     let hardState: Uint8Array[] | null = null;
@@ -360,7 +421,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
     const deleteSegments = this.pendingDeletes;
     this.pendingDeletes = [];
     const empty = writes.length === 0 && snapshot === null && hardState === null && deleteSegments.length === 0;
-    return empty ? null : { snapshot, deleteSegments, deleteSnapshots, writes, hardState };
+    return empty ? null : { lastIndex: this.lastIndex, snapshot, deleteSegments, deleteSnapshots, writes, hardState };
   }
 
   private async runJob(job: SyncJob, offThread: boolean): Promise<void> {
@@ -372,6 +433,8 @@ export class FileLogStore implements LogStore, FsyncCounter {
     stagedHardState?.catch(() => undefined);
     try {
       if (job.snapshot !== null) {
+        // A compaction still being written is older: it finishes first, and this job deletes its file.
+        await this.compacted();
         const parts = await framePartsInSlices(SNAPSHOT_MAGIC, job.snapshot.body);
         await replaceFileAtomically(this.dir.snapshots, job.snapshot.name, parts, this);
         bytes += parts.reduce((sum, part) => sum + part.byteLength, 0);
@@ -405,6 +468,50 @@ export class FileLogStore implements LogStore, FsyncCounter {
       // A metrics callback must not turn a durable sync into a failed one.
       this.log(`atlas storage: onSync callback threw: ${String(error)}`);
     }
+  }
+
+  // --- background compaction ---------------------------------------------------------------------
+
+  private queueCompaction(compaction: Compaction): void {
+    const waiting = this.queuedCompaction;
+    this.queuedCompaction = waiting === null ? compaction : { snapshot: compaction.snapshot, obsolete: [...waiting.obsolete, ...compaction.obsolete] };
+    this.compacting ??= this.runCompactions();
+  }
+
+  /** Writes the waiting compactions one after another; a failure makes the store unusable, like a failed sync. */
+  private async runCompactions(): Promise<void> {
+    try {
+      for (let next = this.queuedCompaction; next !== null; next = this.queuedCompaction) {
+        this.queuedCompaction = null;
+        await this.writeCompaction(next);
+      }
+    } catch (error) {
+      this.failure ??= error;
+      this.log(`atlas storage: background snapshot write failed: ${String(error)}`);
+    } finally {
+      this.compacting = null;
+    }
+  }
+
+  private async writeCompaction({ snapshot, obsolete }: Compaction): Promise<void> {
+    const generation = this.snapshotGeneration;
+    const name = snapshotFileName(snapshot.meta.index, snapshot.meta.term);
+    this.snapshotFiles.add(name);
+    const parts = await framePartsInSlices(SNAPSHOT_MAGIC, [encodeSnapshotHeader(snapshot), snapshot.data]);
+    await replaceFileAtomically(this.dir.snapshots, name, parts, this);
+    if (generation === this.snapshotGeneration) {
+      // Still the newest durable snapshot: the older files go. (Otherwise a sync claimed a newer one,
+      // and that sync deletes this file after writing its own.)
+      const older = [...this.snapshotFiles].filter((file) => file !== name);
+      this.snapshotFiles = new Set([name]);
+      this.currentSnapshotFile = name;
+      for (const file of older) await unlinkIfPresent(join(this.dir.snapshots, file));
+    }
+    for (const segment of obsolete) {
+      await this.closeHandle(segment);
+      await unlinkIfPresent(segment.path);
+    }
+    if (obsolete.length > 0) await fsyncDirectory(this.dir.log, this);
   }
 
   private async writeSegment(write: SegmentWrite, offThread: boolean): Promise<number> {
@@ -449,6 +556,7 @@ export class FileLogStore implements LogStore, FsyncCounter {
   /** The current view (synced plus buffered writes), read back from the files and the buffers. */
   private async readBack(): Promise<RestoredState> {
     await this.running;
+    await this.compacted();
     this.checkUsable();
     const snapshot =
       this.pendingSnapshot ??

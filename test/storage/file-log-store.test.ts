@@ -43,11 +43,11 @@ async function segmentFiles(dir: string): Promise<string[]> {
   return (await readdir(join(dir, 'log'))).filter((name) => name.endsWith('.seg')).sort();
 }
 
-function snapshotAt(index: number, term: number): Snapshot {
-  return {
-    meta: { index, term, lamport: 0, config: { voters: ['n1'], learners: [] } },
-    data: new TextEncoder().encode(`state at ${index}`),
-  };
+function snapshotAt(index: number, term: number, dataBytes = 0): Snapshot {
+  const label = new TextEncoder().encode(`state at ${index}`);
+  const data = new Uint8Array(Math.max(dataBytes, label.byteLength)).fill(7);
+  data.set(label);
+  return { meta: { index, term, lamport: 0, config: { voters: ['n1'], learners: [] } }, data };
 }
 
 async function loadError(dir: string): Promise<StorageCorruptionError> {
@@ -272,6 +272,7 @@ describe('FileLogStore compaction', () => {
     store.saveSnapshot(snapshotAt(40, 1));
     expect(await segmentFiles(dir)).toEqual(before);
     await store.sync();
+    await store.compacted();
     const firstIndexes = (await segmentFiles(dir)).map((name) => Number(name.slice(0, 20)));
     // The oldest surviving segment is the one holding entry 41; all below it are gone.
     expect(firstIndexes[0]).toBeLessThanOrEqual(41);
@@ -281,6 +282,7 @@ describe('FileLogStore compaction', () => {
 
     store.saveSnapshot(snapshotAt(100, 1));
     await store.sync();
+    await store.compacted();
     expect(await segmentFiles(dir)).toEqual([]);
     expect(await readdir(join(dir, 'snapshots'))).toEqual(['100-1.snap']);
     store.append(makeEntries(101, 103, 2));
@@ -316,6 +318,83 @@ describe('FileLogStore compaction', () => {
       reopened.append(makeEntries(conflicting ? 31 : 61, 62, 2));
       await reopened.sync();
     }
+  });
+});
+
+describe('FileLogStore background compaction', () => {
+  /** Entries 1..100 synced in 512-byte segments, and the store still open. */
+  async function compactable(): Promise<{ dir: string; store: FileLogStore; before: string[] }> {
+    const dir = await writtenDir(100, { segmentBytes: 512 });
+    const store = await openStore(dir, { segmentBytes: 512 });
+    await store.load();
+    return { dir, store, before: await segmentFiles(dir) };
+  }
+
+  it('syncs the log while a large compaction snapshot is written, and deletes its segments only once it is durable', async () => {
+    const { dir, store, before } = await compactable();
+    const order: string[] = [];
+    store.saveSnapshot(snapshotAt(60, 1, 24 * 1024 * 1024));
+    const compacted = store.compacted().then(() => order.push('compacted'));
+    store.append(makeEntries(101, 110, 1));
+    await store.sync().then(() => order.push('log synced'));
+    // The log's sync did not wait for the snapshot, and no segment was deleted while it was written.
+    expect(order).toEqual(['log synced']);
+    expect((await segmentFiles(dir)).filter((name) => before.includes(name))).toEqual(before);
+    expect(order).toEqual(['log synced']);
+    await compacted;
+    expect(await readdir(join(dir, 'snapshots'))).toEqual(['60-1.snap']);
+    const firstIndexes = (await segmentFiles(dir)).map((name) => Number(name.slice(0, 20)));
+    expect(firstIndexes[0]).toBeLessThanOrEqual(61);
+    expect(firstIndexes[1]).toBeGreaterThan(61);
+    await store.abandon();
+    const state = await (await openStore(dir)).load();
+    expect(state.snapshot?.meta.index).toBe(60);
+    expect(state.snapshot?.data.byteLength).toBe(24 * 1024 * 1024);
+    expect(state.entries).toEqual(makeEntries(61, 110, 1));
+  });
+
+  it('writes only the newest of the compactions that wait for a running one', async () => {
+    const { dir, store } = await compactable();
+    store.saveSnapshot(snapshotAt(30, 1, 8 * 1024 * 1024));
+    store.saveSnapshot(snapshotAt(50, 1));
+    store.saveSnapshot(snapshotAt(70, 1));
+    await store.compacted();
+    expect(await readdir(join(dir, 'snapshots'))).toEqual(['70-1.snap']);
+    expect(Number((await segmentFiles(dir))[0]!.slice(0, 20))).toBeLessThanOrEqual(71);
+    await store.abandon();
+    const state = await (await openStore(dir)).load();
+    expect(state.snapshot?.meta.index).toBe(70);
+    expect(state.entries).toEqual(makeEntries(71, 100, 1));
+  });
+
+  it('makes an installed snapshot that conflicts with the log wait for a running compaction, and keeps only the installed one', async () => {
+    const { dir, store } = await compactable();
+    store.saveSnapshot(snapshotAt(40, 1, 16 * 1024 * 1024));
+    store.saveSnapshot(snapshotAt(120, 3));
+    await store.sync();
+    await store.compacted();
+    await store.sync();
+    expect(await readdir(join(dir, 'snapshots'))).toEqual(['120-3.snap']);
+    expect(await segmentFiles(dir)).toEqual([]);
+    await store.abandon();
+    const state = await (await openStore(dir)).load();
+    expect(state.snapshot?.meta).toEqual(snapshotAt(120, 3).meta);
+    expect(state.entries).toEqual([]);
+  });
+
+  it('writes a snapshot over entries not yet durable in the sync that follows, as before', async () => {
+    const dir = await freshDir();
+    const store = await openStore(dir, { segmentBytes: 512 });
+    await store.load();
+    store.append(makeEntries(1, 50, 1));
+    store.saveSnapshot(snapshotAt(30, 1));
+    await store.sync();
+    // No compaction ran: the sync wrote the snapshot before the log.
+    expect(await readdir(join(dir, 'snapshots'))).toEqual(['30-1.snap']);
+    await store.abandon();
+    const state = await (await openStore(dir)).load();
+    expect(state.snapshot?.meta.index).toBe(30);
+    expect(state.entries).toEqual(makeEntries(31, 50, 1));
   });
 });
 
