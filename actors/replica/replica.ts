@@ -26,6 +26,7 @@ import { type ClusterConfig, type Entry, EntryType, type Forward, type Message, 
 import type { ActorStorage, LogStore } from '../storage/types.ts';
 import { ReplicaMetrics } from './metrics.ts';
 import { expiredKeys } from './ttl-expiry.ts';
+import { snapshotDue } from './snapshot-policy.ts';
 import { ApplyWaiters, OutcomeUnknownError, ProposalWaiters, ReadWaiters } from './waiters.ts';
 import type { EventSink, Logger, Ticker, Transport, TransportFactory, WallClock } from './ports.ts';
 import { COMMIT_NOTICE_DELAY_MS, CommitNoticeCoalescer } from './commit-notice-coalescer.ts';
@@ -52,7 +53,10 @@ export interface ReplicaOptions {
   readonly tickMs?: number;
   readonly electionTicks?: number;
   readonly heartbeatTicks?: number;
-  /** Take a snapshot and compact the log once this many entries were applied since the last one. */
+  /**
+   * Take a snapshot and compact the log once this many entries were applied since the last one and,
+   * for a large state, once the log since then holds half the snapshot's bytes (snapshot-policy.ts).
+   */
   readonly snapshotEveryEntries?: number;
   /** Bytes per snapshot chunk a leader sends (Raft's default when absent). */
   readonly snapshotChunkBytes?: number;
@@ -127,6 +131,11 @@ export class Replica {
   private readonly opts: ReplicaOptions;
   private readonly tickMs: number;
   private readonly snapshotEveryEntries: number;
+  /** Bytes of entry data applied since start, and that count when the last snapshot was taken or installed. */
+  private appliedBytes = 0;
+  private appliedBytesAtSnapshot = 0;
+  /** Bytes of the last snapshot's state. */
+  private snapshotBytes = 0;
   private readonly snapshotSliceMs: number;
   /** The snapshot being encoded, or encoded and waiting for the loop to compact at its index. */
   private snapshotBuild: SnapshotJob | null = null;
@@ -217,7 +226,9 @@ export class Replica {
       },
       restored,
     );
-    return new Replica(opts, core, machines, ledger, identity);
+    const replica = new Replica(opts, core, machines, ledger, identity);
+    replica.snapshotBytes = restored.snapshot?.data.byteLength ?? 0;
+    return replica;
   }
 
   /** Starts ticking. */
@@ -624,6 +635,8 @@ export class Replica {
     // A snapshot of our own still being encoded holds an older state: drop it.
     this.snapshotBuild = null;
     this.applied.advance(snapshot.meta.index);
+    this.appliedBytesAtSnapshot = this.appliedBytes;
+    this.snapshotBytes = snapshot.data.byteLength;
     this.opts.logger.info(`${this.id}: installed snapshot at index ${snapshot.meta.index} term ${snapshot.meta.term}`);
   }
 
@@ -631,6 +644,7 @@ export class Replica {
     const started = performance.now();
     const batch: AppliedEntry[] = [];
     for (const entry of entries) {
+      this.appliedBytes += entry.data.byteLength;
       this.ledger.record(entry);
       if (entry.type === EntryType.Command) {
         const outcome = this.machines.apply(entry);
@@ -672,7 +686,13 @@ export class Replica {
     }
     if (built !== null) return;
     const sinceSnapshot = status.applied - status.snapshot.index;
-    if (sinceSnapshot < this.snapshotEveryEntries) return;
+    const due = snapshotDue({
+      sinceSnapshot,
+      logBytesSinceSnapshot: this.appliedBytes - this.appliedBytesAtSnapshot,
+      snapshotBytes: this.snapshotBytes,
+      everyEntries: this.snapshotEveryEntries,
+    });
+    if (!due) return;
     if (this.applied.current !== status.applied) return;
     if (this.compactionHeld(sinceSnapshot)) return;
     const startedMs = performance.now();
@@ -686,6 +706,7 @@ export class Replica {
       encodedMs: 0,
     };
     this.snapshotBuild = job;
+    this.appliedBytesAtSnapshot = this.appliedBytes;
     const dropped = () => this.stopped || this.failure !== null || this.snapshotBuild !== job;
     encodeInSlices(job.build, this.snapshotSliceMs, dropped).then(
       (encoded) => {
@@ -725,6 +746,7 @@ export class Replica {
     const snapshot = this.core.compact(index, data);
     this.ledger.anchorTo(job.ledgerAnchor);
     const store = this.opts.logStore;
+    this.snapshotBytes = data.byteLength;
     store.saveSnapshot(snapshot);
     const saved = performance.now();
     await store.sync();
