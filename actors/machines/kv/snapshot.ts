@@ -9,35 +9,49 @@ import { compareKeys, keyProblem } from './keys.ts';
 import { joinBytes } from '../../codec/join-bytes.ts';
 import { arrayHeader, encodeSnapshotPart, mapHeader, type StreamedValue } from '../snapshot-build.ts';
 import { createKvState } from './state.ts';
-import type { KvEntry, KvState } from './state.ts';
+import type { KvCapture, KvEntry, KvState } from './state.ts';
 
 /**
- * The same snapshot as snapshotKvState, captured now and encoded later in slices (snapshot-build.ts):
- * the keys and their entry objects are collected at once (entries are immutable, so applies after the
- * capture cannot change them); the rows are built from those references as the build asks for them.
+ * The same snapshot as snapshotKvState, captured now and encoded later in slices (snapshot-build.ts).
+ * Capturing copies only the ordered key list (chunk by chunk, no call per key: at a million keys a
+ * pass that also looked up each entry held the thread for half a second, an election timeout) and
+ * registers a KvCapture, through which later writes record the entries they replace; the rows read
+ * each key's entry as of the capture when the build asks for them. The capture ends with the build.
  */
 export function captureKvSnapshot(state: KvState): StreamedValue {
-  const keys: string[] = [];
-  const entries: KvEntry[] = [];
-  state.keyIndex.forEach((key) => {
-    keys.push(key);
-    entries.push(state.live.get(key)!);
-  });
+  const capture: KvCapture = { before: new Map() };
+  state.captures.add(capture);
+  const chunks = state.keyIndex.copyChunks();
+  const count = state.keyIndex.size;
   const tombstones = [...state.tombstones].map(([key, t]) => [key, t.revision, t.lamport]);
   // Map keys in canonical (sorted) order: entries, revision, tombstones.
-  const before = [mapHeader(3), encodeSnapshotPart('entries'), arrayHeader(keys.length)];
+  const before = [mapHeader(3), encodeSnapshotPart('entries'), arrayHeader(count)];
   const after = [encodeSnapshotPart('revision'), encodeSnapshotPart(state.revision), encodeSnapshotPart('tombstones'), encodeSnapshotPart(tombstones)];
+  let chunk = 0;
+  let offset = 0;
+  let emitted = 0;
   return {
     before: joinBytes(before),
-    count: keys.length,
+    count,
     rows(from, to) {
+      invariant(from === emitted && to <= count, `kv snapshot rows [${from}, ${to}) after ${emitted} of ${count}`);
       const rows: unknown[] = [];
-      for (let i = from; i < to; i++) {
-        rows.push(kvRow(keys[i]!, entries[i]!));
+      for (; emitted < to; emitted++) {
+        const keys = chunks[chunk]!;
+        const key = keys[offset]!;
+        const entry = capture.before.has(key) ? capture.before.get(key) : state.live.get(key);
+        rows.push(kvRow(key, entry!));
+        if (++offset === keys.length) {
+          chunk++;
+          offset = 0;
+        }
       }
       return rows;
     },
     after: joinBytes(after),
+    release() {
+      state.captures.delete(capture);
+    },
   };
 }
 

@@ -77,6 +77,11 @@ export class SortedChunks<T> {
     this.walkAt(0, 0, visit);
   }
 
+  /** A copy of the items in order, as chunks (their arrays are the copy's own). */
+  copyChunks(): T[][] {
+    return this.chunks.map((chunk) => chunk.slice());
+  }
+
   /** Calls `visit` with every item in order. */
   forEach(visit: (item: T) => void): void {
     for (const chunk of this.chunks) for (const item of chunk) visit(item);

@@ -2,6 +2,8 @@
 // - `keyIndex` holds exactly the keys of `live`, in compareKeys order;
 // - `expiry` holds exactly the deadlines (`expiresAtMs`, key) of the live keys that have `expiresAtMs`;
 // - a key is never both live and tombstoned;
+// - every capture in `captures` holds, for each key written or deleted since it was taken, the entry
+//   the key had then (undefined: none), so a snapshot encoded later reads the state as captured;
 // - `tombstones` iterates in delete order (oldest first) and is pruned from the front.
 
 import { invariant } from '../errors.ts';
@@ -34,15 +36,24 @@ export interface KvState {
   readonly tombstones: Map<string, Tombstone>;
   /** Deadlines of the live keys with a TTL, soonest first, for the `expired` query. */
   readonly expiry: ExpiryIndex;
+  /** Snapshots being encoded from this state (kv/snapshot.ts); usually none. */
+  readonly captures: Set<KvCapture>;
+}
+
+/** A snapshot's view of the state at the moment it was captured. */
+export interface KvCapture {
+  /** The entry each key had at capture time (undefined: absent), recorded when the key first changes. */
+  readonly before: Map<string, KvEntry | undefined>;
 }
 
 export function createKvState(): KvState {
-  return { revision: 0, live: new Map(), keyIndex: new KeyIndex(), tombstones: new Map(), expiry: new ExpiryIndex() };
+  return { revision: 0, live: new Map(), keyIndex: new KeyIndex(), tombstones: new Map(), expiry: new ExpiryIndex(), captures: new Set() };
 }
 
 /** Stores `entry` under `key`, creating the key if needed. */
 export function setEntry(state: KvState, key: string, entry: KvEntry): void {
   const previous = state.live.get(key);
+  if (state.captures.size > 0) rememberForCaptures(state, key, previous);
   if (previous === undefined) {
     state.keyIndex.insert(key);
     state.tombstones.delete(key);
@@ -55,6 +66,7 @@ export function setEntry(state: KvState, key: string, entry: KvEntry): void {
 export function removeEntry(state: KvState, key: string, tombstone: Tombstone, maxTombstones: number): void {
   const previous = state.live.get(key);
   if (previous === undefined) return;
+  if (state.captures.size > 0) rememberForCaptures(state, key, previous);
   state.live.delete(key);
   invariant(state.keyIndex.delete(key), `kv key index lost ${JSON.stringify(key)}`);
   moveDeadline(state, key, previous.expiresAtMs, undefined);
@@ -64,6 +76,10 @@ export function removeEntry(state: KvState, key: string, tombstone: Tombstone, m
     if (state.tombstones.size <= maxTombstones) break;
     state.tombstones.delete(oldest);
   }
+}
+
+function rememberForCaptures(state: KvState, key: string, previous: KvEntry | undefined): void {
+  for (const capture of state.captures) if (!capture.before.has(key)) capture.before.set(key, previous);
 }
 
 /** Moves `key`'s deadline in `expiry` from `previous` to `next` (undefined: no TTL). */
