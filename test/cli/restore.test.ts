@@ -46,7 +46,8 @@ afterAll(async () => {
 describe('backup and restore', () => {
   it('downloads a consistent backup and starts a new cluster from it', async () => {
     const leader = await source!.leader();
-    for (let i = 0; i < 60; i++) await put(source!.url(leader), `b/${i}`, `value ${i}`);
+    // The first six values are large, so the backup spans several 512 KiB chunks.
+    for (let i = 0; i < 60; i++) await put(source!.url(leader), `b/${i}`, i < 6 ? `${i}`.padEnd(120_000, 'x') : `value ${i}`);
     const follower = source!.ids.find((id) => id !== leader)!;
     // From a follower: served after a read barrier, so it holds every acknowledged write.
     const response = await fetch(`${source!.url(follower)}/v1/snapshot`, { signal: AbortSignal.timeout(20_000) });
@@ -54,6 +55,8 @@ describe('backup and restore', () => {
     expect(response.headers.get('Content-Type')).toBe('application/octet-stream');
     expect(response.headers.get('Atlas-Lamport')).toMatch(/^\d+$/);
     const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.byteLength).toBeGreaterThan(512 * 1024);
+    expect(response.headers.get('Content-Length')).toBe(String(bytes.byteLength));
     const backup = decodeBackup(bytes);
     expect(String(backup.index)).toBe(response.headers.get('Atlas-Snapshot-Index'));
     const file = join(dir, 'cluster.backup');
@@ -74,6 +77,7 @@ describe('backup and restore', () => {
       const got = await fetch(`${restored.url(id)}/v1/kv/b/59`);
       expect(got.status).toBe(200);
       expect(await got.text()).toBe('value 59');
+      expect((await (await fetch(`${restored.url(id)}/v1/kv/b/5`)).text()).length).toBe(120_000);
     }
     expect((await fetch(`${restored.url(next)}/v1/kv/b/after-backup`)).status).toBe(404);
     const write = await fetch(`${restored.url(next)}/v1/kv/b/new`, { method: 'PUT', body: 'new' });
