@@ -4,8 +4,9 @@
 // was a visible share of the CPU.
 //
 // Contract: a slab lives as long as any view into it, so use one only for bytes that die young
-// (published, then dropped) or die together with their neighbours (log entries, released in index
-// order). One long-lived view pins at most `slabBytes`. Views are zeroed when handed out and never
+// (published, then dropped), die together with their neighbours (log entries, released in index
+// order), or arrive all at once and may pin at most what they took then (a restored KV state's values,
+// kv/snapshot.ts). One long-lived view pins at most `slabBytes`. Views are zeroed when handed out and never
 // handed out twice; consumers must respect `byteOffset` (every Atlas consumer does).
 
 export class ByteSlab {
