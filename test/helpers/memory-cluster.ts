@@ -22,13 +22,15 @@ export interface MemoryClusterOptions {
   readonly machines?: (id: NodeId) => AnyMachineDefinition[];
   readonly seed?: number;
   /** The log store of each replica start; default a MemoryLogStore on the replica's disk. */
-  readonly logStore?: (id: NodeId, disk: MemoryDisk) => LogStore;
+  readonly logStore?: (id: NodeId, disk: MemoryDisk) => LogStore | Promise<LogStore>;
+  /** Consensus messages travel as encoded wire frames (see MemoryNetwork). */
+  readonly wire?: boolean;
 }
 
 const quietLogger: Logger = { info: () => {}, warn: () => {}, error: (line) => console.error(line) };
 
 export class MemoryCluster {
-  readonly network = new MemoryNetwork();
+  readonly network: MemoryNetwork;
   readonly disks = new Map<NodeId, MemoryDisk>();
   readonly replicas = new Map<NodeId, Replica>();
   /** The KV machine instance each running replica applies to (for watches and backends). */
@@ -37,6 +39,7 @@ export class MemoryCluster {
   private readonly rng;
 
   constructor(private readonly opts: MemoryClusterOptions = {}) {
+    this.network = new MemoryNetwork({ wire: opts.wire ?? false });
     this.ids = Array.from({ length: opts.size ?? 3 }, (_, i) => `r${i + 1}`);
     this.rng = seededRng(opts.seed ?? 42);
   }
@@ -59,7 +62,7 @@ export class MemoryCluster {
       id,
       cluster: 'test',
       bootstrap: bootstrap ? { voters: this.ids, learners: [] } : null,
-      logStore: this.opts.logStore?.(id, disk) ?? new MemoryLogStore(disk),
+      logStore: (await this.opts.logStore?.(id, disk)) ?? new MemoryLogStore(disk),
       transport: this.network.transportFor(id),
       ticker: intervalTicker,
       clock: systemClock,

@@ -1,8 +1,15 @@
 // An in-process network for replica tests: delivers consensus messages between replicas in the same
 // process on a later macrotask (never re-entrantly), with switchable cuts between pairs of replicas.
+// With `wire`, every message is encoded to its wire frame when sent and decoded when delivered, as
+// the NATS transport does (a frame that does not decode is dropped).
 
 import type { Message, NodeId } from '../../actors/raft/types.ts';
 import type { Transport, TransportFactory, TransportHooks } from '../../actors/replica/ports.ts';
+import { decodeMessage, encodeMessage } from '../../actors/transport/codec.ts';
+
+export interface MemoryNetworkOptions {
+  readonly wire?: boolean;
+}
 
 export class MemoryNetwork {
   private readonly endpoints = new Map<NodeId, TransportHooks>();
@@ -10,11 +17,24 @@ export class MemoryNetwork {
   delivered = 0;
   dropped = 0;
 
+  constructor(private readonly opts: MemoryNetworkOptions = {}) {}
+
   transportFor(id: NodeId): TransportFactory {
     return (hooks) => {
       this.endpoints.set(id, hooks);
       const transport: Transport = {
         send: (messages) => {
+          if (this.opts.wire) {
+            const frames = messages.map((m) => encodeMessage(m));
+            setImmediate(() => {
+              for (const frame of frames) {
+                const decoded = decodeMessage(frame);
+                if (decoded.ok) this.deliver(decoded.message);
+                else this.dropped++;
+              }
+            });
+            return;
+          }
           const batch = [...messages];
           setImmediate(() => {
             for (const m of batch) this.deliver(m);
