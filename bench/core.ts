@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { ReplicaApi } from '../actors/api/replica-api.ts';
 import { FileLogStore } from '../infra/node/file-log-store.ts';
 import { MemoryCluster } from '../test/helpers/memory-cluster.ts';
+import { prefill, runClosedLoop, type LoadResult } from './load.ts';
 import { ClientPicker, createWorkload, DEFAULT_KEY_COUNT } from './workload.ts';
 
 export const CORE_USAGE = 'usage: npm run bench:core -- [--op put|get] [--clients N] [--seconds S] [--warmup S] [--disk memory|file]';
@@ -29,14 +30,16 @@ export interface CoreBenchOptions {
 
 export interface CoreBenchResult {
   readonly options: CoreBenchOptions;
-  readonly opsPerSecond: number;
-  /** User + system CPU of this process (all three replicas and the clients) per operation. */
+  /** Throughput, latency and errors of the measured window. */
+  readonly load: LoadResult;
+  /**
+   * Per operation over the whole run, warm-up included (operations estimated as throughput x
+   * (warm-up + measured seconds), as `npm run bench` counts server costs): user + system CPU of this
+   * process (all three replicas and the clients), consensus messages delivered, log syncs.
+   */
   readonly cpuMicrosPerOp: number;
-  /** Consensus messages delivered between the replicas per operation. */
   readonly messagesPerOp: number;
-  /** Log syncs of the three replicas per operation. */
   readonly syncsPerOp: number;
-  readonly errors: number;
 }
 
 export function parseCoreOptions(argv: readonly string[]): CoreBenchOptions {
@@ -72,44 +75,33 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<CoreBench
   try {
     const leader = await cluster.waitForLeader();
     const api = new ReplicaApi({ replica: leader, kv: cluster.kvMachines.get(leader.id)!, forward: null });
+    const call = async (op: 'kv.put' | 'kv.get', request: Record<string, unknown>) => {
+      const reply = await api.call(op, request, { timeoutMs: 10_000 });
+      if (!reply.ok) throw new Error(`${op}: ${reply.error.code}: ${reply.error.message}`);
+    };
     const workload = createWorkload(DEFAULT_KEY_COUNT);
-    if (options.op === 'get') {
-      for (const key of workload.keys) await api.call('kv.put', { key, value: workload.values[0]! }, { timeoutMs: 10_000 });
-    }
-    let ok = 0;
-    let errors = 0;
-    let running = true;
-    const client = async (c: number) => {
-      const picker = new ClientPicker(workload, c);
-      while (running) {
-        const key = picker.key();
-        const reply =
-          options.op === 'put'
-            ? await api.call('kv.put', { key, value: picker.value() }, { timeoutMs: 10_000 })
-            : await api.call('kv.get', { key }, { timeoutMs: 10_000 });
-        if (reply.ok) ok++;
-        else errors++;
-      }
-    };
-    const clients = Array.from({ length: options.clients }, (_, c) => client(c));
-    await sleep(options.warmupSeconds * 1000);
+    if (options.op === 'get') await prefill(workload.keys, (key) => call('kv.put', { key, value: workload.values[0]! }), 64);
+    const pickers = Array.from({ length: options.clients }, (_, c) => new ClientPicker(workload, c));
     const replicas = [...cluster.replicas.values()];
-    const before = { ok, errors, cpu: process.cpuUsage(), at: performance.now(), messages: cluster.network.delivered, syncs: sumSyncs(replicas) };
-    await sleep(options.seconds * 1000);
-    const cpu = process.cpuUsage(before.cpu);
-    const elapsedSeconds = (performance.now() - before.at) / 1000;
-    const ops = ok - before.ok;
-    const result: CoreBenchResult = {
+    const cpuBefore = process.cpuUsage();
+    const messagesBefore = cluster.network.delivered;
+    const syncsBefore = sumSyncs(replicas);
+    const load = await runClosedLoop({
+      clients: options.clients,
+      seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
+      operation: (c) =>
+        options.op === 'put' ? call('kv.put', { key: pickers[c]!.key(), value: pickers[c]!.value() }) : call('kv.get', { key: pickers[c]!.key() }),
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    const ops = load.throughputPerSecond * (options.warmupSeconds + options.seconds);
+    return {
       options,
-      opsPerSecond: ops / elapsedSeconds,
-      cpuMicrosPerOp: ops > 0 ? (cpu.user + cpu.system) / ops : Number.NaN,
-      messagesPerOp: ops > 0 ? (cluster.network.delivered - before.messages) / ops : Number.NaN,
-      syncsPerOp: ops > 0 ? (sumSyncs(replicas) - before.syncs) / ops : Number.NaN,
-      errors: errors - before.errors,
+      load,
+      cpuMicrosPerOp: (cpu.user + cpu.system) / ops,
+      messagesPerOp: (cluster.network.delivered - messagesBefore) / ops,
+      syncsPerOp: (sumSyncs(replicas) - syncsBefore) / ops,
     };
-    running = false;
-    await Promise.all(clients);
-    return result;
   } finally {
     await cluster.stop();
     if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
@@ -118,9 +110,11 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<CoreBench
 
 export function formatCoreResult(r: CoreBenchResult): string {
   const o = r.options;
+  const { load } = r;
   return [
     `${o.op} @${o.clients} clients, 3 replicas in one process, ${o.disk} log, ${o.seconds} s`,
-    `  throughput ${Math.round(r.opsPerSecond)} ops/s, ${r.errors} errors`,
+    `  throughput ${Math.round(load.throughputPerSecond)} ops/s, ${load.errors} errors${load.errorSamples.length > 0 ? ` (${load.errorSamples[0]})` : ''}`,
+    `  latency ms p50 ${load.latency.p50Ms} p99 ${load.latency.p99Ms}`,
     `  CPU ${r.cpuMicrosPerOp.toFixed(1)} us/op (all three replicas and the clients)`,
     `  consensus messages ${r.messagesPerOp.toFixed(3)}/op, log syncs ${r.syncsPerOp.toFixed(3)}/op`,
   ].join('\n');
@@ -128,10 +122,6 @@ export function formatCoreResult(r: CoreBenchResult): string {
 
 function sumSyncs(replicas: readonly { readonly metrics: { readonly syncs: number } }[]): number {
   return replicas.reduce((sum, r) => sum + r.metrics.syncs, 0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

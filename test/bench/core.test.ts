@@ -31,8 +31,9 @@ describe('bench:core run', () => {
     ['get', 'memory'],
   ] as const)('%s on a %s log commits through three replicas and reports its cost', async (op, disk) => {
     const result = await runCoreBench({ op, clients: 8, seconds: 0.4, warmupSeconds: 0.1, disk });
-    expect(result.errors).toBe(0);
-    expect(result.opsPerSecond).toBeGreaterThan(0);
+    expect(result.load.errors).toBe(0);
+    expect(result.load.throughputPerSecond).toBeGreaterThan(0);
+    expect(result.load.latency.p50Ms).toBeGreaterThan(0);
     expect(result.cpuMicrosPerOp).toBeGreaterThan(0);
     // Writes are replicated (Appends and their answers); linearizable reads need heartbeat rounds.
     expect(result.messagesPerOp).toBeGreaterThan(0);
