@@ -68,17 +68,23 @@ describe('the ledger of a real cluster', () => {
     }
 
     // Offline verification checks the entries after each data directory's snapshot. A compaction can
-    // land exactly on a replica's last entry and leave none: write until every replica holds some.
-    for (let attempt = 0; ; attempt++) {
-      const tails = await Promise.all(
+    // land exactly on a replica's last entry and leave none: write until every replica holds some, once
+    // the cluster is settled (no index moved for 300 ms: the last writes and their seal applied, any
+    // snapshot they made due already taken), so no compaction can still land before the replicas stop.
+    const positions = () =>
+      Promise.all(
         cluster.ids.map(async (id) => {
           const metrics = await cluster.metrics(id);
-          return (metrics.get('atlas_last_index') ?? 0) - (metrics.get('atlas_snapshot_index') ?? 0);
+          return { last: metrics.get('atlas_last_index') ?? 0, snapshot: metrics.get('atlas_snapshot_index') ?? 0 };
         }),
       );
-      if (tails.every((tail) => tail > 0) || attempt === 20) break;
-      await put(cluster.url(leader), `ledger-tail-${attempt}`, 'tail');
-      await new Promise((r) => setTimeout(r, 100));
+    for (let attempt = 0; ; attempt++) {
+      const before = await positions();
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await positions();
+      const settled = after.every((p, i) => p.last === before[i]!.last && p.snapshot === before[i]!.snapshot);
+      if ((settled && after.every((p) => p.last > p.snapshot)) || attempt === 20) break;
+      if (settled) await put(cluster.url(leader), `ledger-tail-${attempt}`, 'tail');
     }
     for (const id of cluster.ids) await cluster.kill(id, 'SIGTERM');
     for (const id of cluster.ids) {
