@@ -24,20 +24,9 @@ export class MemoryNetwork {
       this.endpoints.set(id, hooks);
       const transport: Transport = {
         send: (messages) => {
-          if (this.opts.wire) {
-            const frames = messages.map((m) => encodeMessage(m));
-            setImmediate(() => {
-              for (const frame of frames) {
-                const decoded = decodeMessage(frame);
-                if (decoded.ok) this.deliver(decoded.message);
-                else this.dropped++;
-              }
-            });
-            return;
-          }
-          const batch = [...messages];
+          const batch = this.opts.wire ? messages.map((m) => encodeMessage(m)) : [...messages];
           setImmediate(() => {
-            for (const m of batch) this.deliver(m);
+            for (const sent of batch) this.arrive(sent);
           });
         },
         close: async () => {
@@ -61,6 +50,14 @@ export class MemoryNetwork {
 
   heal(): void {
     this.cut.clear();
+  }
+
+  /** A sent message, or its wire frame, reaching the network: frames are decoded first. */
+  private arrive(sent: Message | Uint8Array): void {
+    if (!(sent instanceof Uint8Array)) return this.deliver(sent);
+    const decoded = decodeMessage(sent);
+    if (decoded.ok) this.deliver(decoded.message);
+    else this.dropped++;
   }
 
   private deliver(m: Message): void {
